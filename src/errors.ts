@@ -1,0 +1,72 @@
+/**
+ * Every error pagerag throws on purpose is a subclass of {@link PageragError}; each message says
+ * what was expected, what was given and what to do.
+ */
+export class PageragError extends Error {
+  override name = 'PageragError';
+}
+
+/** An argument or option has the wrong type or value. */
+export class InvalidArgumentError extends PageragError {
+  override name = 'InvalidArgumentError';
+}
+
+/** A vector's length does not match the index's dimensions. */
+export class DimensionMismatchError extends PageragError {
+  override name = 'DimensionMismatchError';
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+    where: string,
+  ) {
+    super(`Expected ${where} to have ${expected} dimensions, got ${received}. Use the same embedding model the index was built with.`);
+  }
+}
+
+/** The index was built with another embedding model than the one given. */
+export class EmbeddingModelMismatchError extends PageragError {
+  override name = 'EmbeddingModelMismatchError';
+  constructor(
+    readonly stored: { model: string; dimensions: number },
+    readonly given: { model: string; dimensions: number },
+  ) {
+    super(
+      `This index was built with embedding model "${stored.model}" (${stored.dimensions} dimensions), but "${given.model}" (${given.dimensions} dimensions) was given. ` +
+        'Open it with the same model, or clear the index and re-ingest the documents.',
+    );
+  }
+}
+
+/** An IndexedDB write failed; nothing from that write was stored, earlier data is intact. */
+export class StorageWriteError extends PageragError {
+  override name = 'StorageWriteError';
+}
+
+/** The browser refused a write for lack of space. */
+export class StorageQuotaError extends StorageWriteError {
+  override name = 'StorageQuotaError';
+}
+
+/** The stored index was written by a newer pagerag, or is otherwise unreadable. */
+export class StorageVersionError extends PageragError {
+  override name = 'StorageVersionError';
+}
+
+/** The operation is not available with this component, e.g. streaming from an LLM that cannot stream. */
+export class NotImplementedError extends PageragError {
+  override name = 'NotImplementedError';
+}
+
+/** A model could not be loaded or run. */
+export class ModelLoadError extends PageragError {
+  override name = 'ModelLoadError';
+}
+
+/** Describes a value for messages: `"abc" (string)`, `NaN (number)`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} (string)`;
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  return `${String(value)} (${typeof value})`;
+}

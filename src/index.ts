@@ -1,0 +1,43 @@
+// pagerag: retrieval-augmented generation in the web page.
+export {
+  PageragError,
+  InvalidArgumentError,
+  DimensionMismatchError,
+  EmbeddingModelMismatchError,
+  StorageWriteError,
+  StorageQuotaError,
+  StorageVersionError,
+  NotImplementedError,
+  ModelLoadError,
+} from './errors.js';
+export type { ProgressEvent, ProgressCallback } from './progress.js';
+
+export { TextNode } from './schema/node.js';
+export type { Metadata, MetadataValue, NodeWithScore } from './schema/node.js';
+export { Document, documentHash } from './schema/document.js';
+
+export { SentenceSplitter } from './ingestion/sentence-splitter.js';
+export type { SentenceSplitterOptions, TextChunk, TokenCounter } from './ingestion/sentence-splitter.js';
+export type { NodeParser } from './ingestion/node-parser.js';
+
+export type { Embedding, EmbedOptions } from './embeddings/embedding.js';
+export { TransformersEmbedding } from './embeddings/transformers-embedding.js';
+export type { TransformersEmbeddingOptions, Device } from './embeddings/transformers-embedding.js';
+
+export { IndexedDBVectorStore } from './storage/indexeddb-vector-store.js';
+export type { StoredDocument, VectorStoreQuery, EmbedModelInfo } from './storage/indexeddb-vector-store.js';
+
+export { VectorIndexRetriever } from './retrieval/vector-index-retriever.js';
+export type { BaseRetriever, RetrieveOptions } from './retrieval/retriever.js';
+export { matchesFilters, validateFilters } from './retrieval/metadata-filters.js';
+export type { MetadataFilter, MetadataFilters, FilterOperator } from './retrieval/metadata-filters.js';
+export { SimilarityPostprocessor } from './postprocessors/similarity-postprocessor.js';
+export type { BaseNodePostprocessor } from './postprocessors/similarity-postprocessor.js';
+
+export { VectorStoreIndex } from './indices/vector-store-index.js';
+export type { VectorStoreIndexOptions, IngestOptions } from './indices/vector-store-index.js';
+
+export { applyModelSource } from './runtime/transformers-env.js';
+export type { ModelSource, WasmPaths } from './runtime/transformers-env.js';
+export { detectCapabilities } from './runtime/capabilities.js';
+export type { Capabilities } from './runtime/capabilities.js';

@@ -1,0 +1,186 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import type { Embedding } from '../embeddings/embedding.js';
+import type { NodeParser } from '../ingestion/node-parser.js';
+import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
+import type { ProgressCallback } from '../progress.js';
+import type { MetadataFilters } from '../retrieval/metadata-filters.js';
+import { VectorIndexRetriever } from '../retrieval/vector-index-retriever.js';
+import { Document, documentHash } from '../schema/document.js';
+import type { IndexedDBVectorStore, StoredDocument } from '../storage/indexeddb-vector-store.js';
+import { throwIfAborted } from '../util/abort.js';
+
+export interface IngestOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface VectorStoreIndexOptions extends IngestOptions {
+  embedModel: Embedding;
+  vectorStore: IndexedDBVectorStore;
+  /**
+   * The node parser that splits documents (one element, LlamaIndex-style).
+   * @default [new SentenceSplitter()] sized to the embedding model: chunks of its max input minus
+   * its special tokens (254 tokens for all-MiniLM-L6-v2), overlap an eighth of that
+   */
+  transformations?: NodeParser[];
+  /**
+   * Nodes embedded and written per transaction; each transaction holds whole documents only.
+   * @default 256
+   */
+  nodesPerWrite?: number;
+}
+
+/**
+ * A vector index over documents, persisted in IndexedDB: split, embed, store, retrieve.
+ *
+ * @example
+ * const index = await VectorStoreIndex.fromDocuments([new Document({ text })], {
+ *   embedModel: new TransformersEmbedding(),
+ *   vectorStore: await IndexedDBVectorStore.open('docs'),
+ *   onProgress: ({ phase, done, total }) => console.log(phase, done, total),
+ * });
+ * const nodes = await index.asRetriever({ similarityTopK: 3 }).retrieve('question');
+ */
+export class VectorStoreIndex {
+  readonly embedModel: Embedding;
+  readonly vectorStore: IndexedDBVectorStore;
+  private readonly parser: NodeParser | undefined;
+  private readonly nodesPerWrite: number;
+
+  protected constructor(options: Omit<VectorStoreIndexOptions, keyof IngestOptions>) {
+    if (!options?.embedModel || typeof options.embedModel.getTextEmbeddings !== 'function') {
+      throw new InvalidArgumentError(`Expected embedModel to be an Embedding (e.g. new TransformersEmbedding()), got ${describeValue(options?.embedModel)}.`);
+    }
+    if (!options.vectorStore || typeof options.vectorStore.addDocuments !== 'function') {
+      throw new InvalidArgumentError(`Expected vectorStore to be an IndexedDBVectorStore (await IndexedDBVectorStore.open(name)), got ${describeValue(options.vectorStore)}.`);
+    }
+    const transformations = options.transformations;
+    if (transformations !== undefined && (!Array.isArray(transformations) || transformations.length !== 1 || typeof transformations[0]?.getNodesFromDocuments !== 'function')) {
+      throw new InvalidArgumentError(`Expected transformations to be [nodeParser] (e.g. [new SentenceSplitter({...})]), got ${describeValue(transformations)}.`);
+    }
+    this.embedModel = options.embedModel;
+    this.vectorStore = options.vectorStore;
+    this.parser = transformations?.[0];
+    this.nodesPerWrite = options.nodesPerWrite ?? 256;
+  }
+
+  /** Splits, embeds and stores `documents`; documents already stored with the same content are skipped. */
+  static async fromDocuments(documents: readonly Document[], options: VectorStoreIndexOptions): Promise<VectorStoreIndex> {
+    const index = new VectorStoreIndex(options);
+    await index.ingest(documents, options, { skipUnchanged: true });
+    return index;
+  }
+
+  /** Re-opens an index stored earlier (e.g. after a page reload). */
+  static async fromVectorStore(vectorStore: IndexedDBVectorStore, options: { embedModel: Embedding; transformations?: NodeParser[] }): Promise<VectorStoreIndex> {
+    const index = new VectorStoreIndex({ ...options, vectorStore });
+    await index.embedModel.load();
+    vectorStore.assertEmbedModel({ model: index.embedModel.modelId, dimensions: index.embedModel.dimensions });
+    return index;
+  }
+
+  /** Adds (or replaces) one document. */
+  async insert(document: Document, options: IngestOptions = {}): Promise<void> {
+    await this.ingest([document], options, { skipUnchanged: false });
+  }
+
+  /** Removes a document and all its nodes. Resolves `false` when it was not stored. */
+  async deleteRefDoc(refDocId: string): Promise<boolean> {
+    if (typeof refDocId !== 'string') throw new InvalidArgumentError(`Expected refDocId to be a string, got ${describeValue(refDocId)}.`);
+    return this.vectorStore.deleteRefDoc(refDocId);
+  }
+
+  /** Replaces a stored document by one with the same id (one transaction: never half-updated). */
+  async updateRefDoc(document: Document, options: IngestOptions = {}): Promise<void> {
+    await this.ingest([document], options, { skipUnchanged: false });
+  }
+
+  /**
+   * Re-embeds only the documents whose text or metadata changed (or that are new), by content hash.
+   * Returns, per document, whether it was refreshed.
+   */
+  async refreshRefDocs(documents: readonly Document[], options: IngestOptions = {}): Promise<boolean[]> {
+    return this.ingest(documents, options, { skipUnchanged: true });
+  }
+
+  /**
+   * @example
+   * const retriever = index.asRetriever({ similarityTopK: 5, filters: { filters: [{ key: 'lang', value: 'en' }] } });
+   */
+  asRetriever(options: { similarityTopK?: number; filters?: MetadataFilters } = {}): VectorIndexRetriever {
+    return new VectorIndexRetriever({ vectorStore: this.vectorStore, embedModel: this.embedModel, ...options });
+  }
+
+  private async parserFor(): Promise<NodeParser> {
+    const maxContent = this.embedModel.maxInputTokens - this.embedModel.specialTokenCount;
+    if (this.parser) {
+      const size = (this.parser as Partial<SentenceSplitter>).chunkSize;
+      if (typeof size === 'number' && size > maxContent) {
+        throw new InvalidArgumentError(
+          `Expected chunkSize to be at most ${maxContent} tokens (the input limit of "${this.embedModel.modelId}" is ${this.embedModel.maxInputTokens} including special tokens), got ${size}.`,
+        );
+      }
+      return this.parser;
+    }
+    return new SentenceSplitter({ chunkSize: maxContent, countTokens: (text) => this.embedModel.countTokens(text) });
+  }
+
+  private async ingest(documents: readonly Document[], options: IngestOptions, mode: { skipUnchanged: boolean }): Promise<boolean[]> {
+    if (!Array.isArray(documents)) throw new InvalidArgumentError(`Expected an array of Documents, got ${describeValue(documents)}.`);
+    documents.forEach((doc, i) => {
+      if (!(doc instanceof Document) && (typeof doc !== 'object' || doc === null || typeof (doc as Document).text !== 'string')) {
+        throw new InvalidArgumentError(`Expected documents[${i}] to be a Document with string text, got ${describeValue(doc)}.`);
+      }
+      if (typeof doc.text !== 'string') throw new InvalidArgumentError(`Expected documents[${i}].text to be a string, got ${describeValue(doc.text)}.`);
+    });
+    const { signal, onProgress } = options;
+    throwIfAborted(signal);
+    await this.embedModel.load({ ...(signal && { signal }), ...(onProgress && { onProgress }) });
+    const embedInfo = { model: this.embedModel.modelId, dimensions: this.embedModel.dimensions };
+    this.vectorStore.assertEmbedModel(embedInfo);
+    const parser = await this.parserFor();
+
+    // Later duplicates of an id win, as if inserted one after another.
+    const unique = [...new Map(documents.map((d) => [d.id, d])).values()];
+    const hashes = await Promise.all(unique.map((d) => documentHash(d)));
+    const todo: { doc: Document; hash: string }[] = [];
+    for (let i = 0; i < unique.length; i++) {
+      const stored = mode.skipUnchanged ? await this.vectorStore.getRefDoc(unique[i]!.id) : undefined;
+      if (!stored || stored.hash !== hashes[i]) todo.push({ doc: unique[i]!, hash: hashes[i]! });
+    }
+
+    const split: StoredDocument[] = [];
+    for (const [i, { doc, hash }] of todo.entries()) {
+      throwIfAborted(signal);
+      split.push({ refDocId: doc.id, hash, metadata: doc.metadata, nodes: parser.getNodesFromDocuments([doc]), vectors: [] });
+      onProgress?.({ phase: 'split', done: i + 1, total: todo.length });
+    }
+    const totalNodes = split.reduce((n, d) => n + d.nodes.length, 0);
+    let embedded = 0;
+    let stored = 0;
+    for (let start = 0; start < split.length; ) {
+      // Whole documents per transaction, about nodesPerWrite nodes each.
+      let end = start;
+      let nodes = 0;
+      while (end < split.length && (end === start || nodes + split[end]!.nodes.length <= this.nodesPerWrite)) nodes += split[end++]!.nodes.length;
+      const group = split.slice(start, end);
+      throwIfAborted(signal);
+      const texts = group.flatMap((d) => d.nodes.map((n) => n.text));
+      const vectors = await this.embedModel.getTextEmbeddings(texts, {
+        ...(signal && { signal }),
+        ...(onProgress && { onProgress: (e) => onProgress({ phase: 'embed', done: embedded + e.done, total: totalNodes }) }),
+      });
+      embedded += texts.length;
+      let at = 0;
+      const batch = group.map((d) => ({ ...d, vectors: vectors.slice(at, (at += d.nodes.length)) }));
+      throwIfAborted(signal);
+      await this.vectorStore.addDocuments(batch, embedInfo, signal ? { signal } : {});
+      stored += texts.length;
+      onProgress?.({ phase: 'store', done: stored, total: totalNodes });
+      start = end;
+    }
+    if (split.length > 1) await this.vectorStore.compact();
+    const refreshed = new Set(todo.map((t) => t.doc.id));
+    return documents.map((d) => refreshed.has(d.id));
+  }
+}

@@ -1,0 +1,480 @@
+import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import {
+  DimensionMismatchError,
+  EmbeddingModelMismatchError,
+  InvalidArgumentError,
+  PageragError,
+  StorageQuotaError,
+  StorageVersionError,
+  StorageWriteError,
+  describeValue,
+} from '../errors.js';
+import { TextNode, type Metadata, type NodeWithScore } from '../schema/node.js';
+import { matchesFilters, validateFilters, type MetadataFilters } from '../retrieval/metadata-filters.js';
+import { throwIfAborted } from '../util/abort.js';
+import { SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type SegmentRecord } from './schema.js';
+import { VectorMatrix, type RowInfo } from './vector-matrix.js';
+
+/** One source document as written: its nodes and their vectors, in the same order. */
+export interface StoredDocument {
+  refDocId: string;
+  hash: string;
+  metadata?: Metadata;
+  nodes: readonly TextNode[];
+  vectors: readonly Float32Array[];
+}
+
+export interface VectorStoreQuery {
+  queryEmbedding: Float32Array | readonly number[];
+  similarityTopK: number;
+  filters?: MetadataFilters;
+}
+
+export interface EmbedModelInfo {
+  model: string;
+  dimensions: number;
+}
+
+type WriteTx = IDBPTransaction<PageragDBSchema, ('meta' | 'segments' | 'nodes' | 'docs')[], 'readwrite'>;
+
+const DB_PREFIX = 'pagerag:';
+/** Segments smaller than this are merged by `compact()`. */
+const SEGMENT_ROWS = 4096;
+
+/**
+ * A vector index persisted in IndexedDB (one database per index), with an in-memory contiguous
+ * matrix for search. Every document is written in one transaction with its nodes, vectors and
+ * docstore entry, so after a crash it is fully present or fully absent.
+ *
+ * @example
+ * const vectorStore = await IndexedDBVectorStore.open('my-docs');
+ * const index = await VectorStoreIndex.fromVectorStore(vectorStore, { embedModel });
+ */
+export class IndexedDBVectorStore {
+  readonly name: string;
+  private db: IDBPDatabase<PageragDBSchema>;
+  private config: IndexConfig | undefined;
+  private matrix: VectorMatrix | undefined;
+  private readonly channel: BroadcastChannel | undefined;
+  private stale = false;
+
+  private constructor(name: string, db: IDBPDatabase<PageragDBSchema>) {
+    this.name = name;
+    this.db = db;
+    // Another tab that writes this index tells us; we reload before the next read.
+    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(DB_PREFIX + name) : undefined;
+    if (this.channel) this.channel.onmessage = () => (this.stale = true);
+  }
+
+  /** Opens (or creates) the index called `name` and loads its vectors into memory. */
+  static async open(name: string): Promise<IndexedDBVectorStore> {
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidArgumentError(`Expected the index name to be a non-empty string, got ${describeValue(name)}.`);
+    }
+    const store = new IndexedDBVectorStore(name, await openDatabase(name));
+    await store.reload();
+    return store;
+  }
+
+  /** Deletes the whole database of index `name`. */
+  static async delete(name: string): Promise<void> {
+    await deleteDB(DB_PREFIX + name);
+  }
+
+  /** The embedding model the stored vectors were made with (undefined while empty). */
+  get embedModel(): EmbedModelInfo | undefined {
+    return this.config && { model: this.config.embedModel, dimensions: this.config.dimensions };
+  }
+
+  /** Number of stored nodes (vectors). */
+  get count(): number {
+    return this.matrix?.size ?? 0;
+  }
+
+  /** Throws {@link EmbeddingModelMismatchError} when `given` is not the model the index was built with. */
+  assertEmbedModel(given: EmbedModelInfo): void {
+    const stored = this.embedModel;
+    if (stored && (stored.model !== given.model || stored.dimensions !== given.dimensions)) {
+      throw new EmbeddingModelMismatchError(stored, given);
+    }
+  }
+
+  /**
+   * Writes documents in one transaction, replacing any stored document with the same `refDocId`.
+   * Resolves only after the transaction committed.
+   */
+  async addDocuments(documents: readonly StoredDocument[], embedModel: EmbedModelInfo, options: { signal?: AbortSignal } = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    if (documents.length === 0) return;
+    await this.refreshIfStale();
+    this.assertEmbedModel(embedModel);
+    const dims = embedModel.dimensions;
+    const rows: RowInfo[] = [];
+    const vectors = new Float32Array(documents.reduce((n, d) => n + d.nodes.length, 0) * dims);
+    for (const doc of documents) {
+      if (doc.nodes.length !== doc.vectors.length) {
+        throw new InvalidArgumentError(`Expected one vector per node for document "${doc.refDocId}", got ${doc.vectors.length} vectors for ${doc.nodes.length} nodes.`);
+      }
+      doc.vectors.forEach((vector, i) => {
+        if (vector.length !== dims) throw new DimensionMismatchError(dims, vector.length, `the vector of node ${i} of document "${doc.refDocId}"`);
+        for (let d = 0; d < dims; d++) {
+          if (!Number.isFinite(vector[d])) {
+            throw new InvalidArgumentError(`Expected finite numbers in the vector of node ${i} of document "${doc.refDocId}", got ${vector[d]} at position ${d}.`);
+          }
+        }
+        vectors.set(vector, rows.length * dims);
+        rows.push({ nodeId: doc.nodes[i]!.id, refDocId: doc.refDocId, metadata: doc.nodes[i]!.metadata, segment: -1 });
+      });
+    }
+
+    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const done = tx.done;
+    let segmentId = -1;
+    try {
+      const config = await tx.objectStore('meta').get('config');
+      if (config && (config.embedModel !== embedModel.model || config.dimensions !== dims)) {
+        throw new EmbeddingModelMismatchError({ model: config.embedModel, dimensions: config.dimensions }, embedModel);
+      }
+      if (!config) {
+        await tx.objectStore('meta').put({ schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: dims, createdAt: Date.now() }, 'config');
+      }
+      for (const doc of documents) await removeDocument(tx, doc.refDocId);
+      if (rows.length > 0) {
+        segmentId = await tx.objectStore('segments').add({
+          nodeIds: rows.map((r) => r.nodeId),
+          refDocIds: rows.map((r) => r.refDocId),
+          metadata: rows.map((r) => r.metadata),
+          vectors,
+        });
+      }
+      const writes: Promise<unknown>[] = [];
+      // If a later put throws, the transaction aborts and the earlier requests reject: keep them handled.
+      const track = (request: Promise<unknown>) => {
+        writes.push(request);
+        request.catch(() => {});
+      };
+      for (const doc of documents) {
+        track(tx.objectStore('docs').put({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment: segmentId, metadata: doc.metadata ?? {} }));
+        for (const node of doc.nodes) track(tx.objectStore('nodes').put(toNodeRecord(node, doc.refDocId)));
+      }
+      await Promise.all(writes);
+      await done;
+    } catch (error) {
+      abortQuietly(tx);
+      await done.catch(() => {});
+      throw await toWriteError(error, rows.length, dims);
+    }
+
+    if (!this.config) this.config = { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: dims, createdAt: Date.now() };
+    const matrix = (this.matrix ??= new VectorMatrix(dims));
+    for (const doc of documents) matrix.removeRefDoc(doc.refDocId);
+    for (const row of rows) row.segment = segmentId;
+    matrix.append(rows, vectors);
+    this.notifyOtherTabs();
+  }
+
+  /** Deletes a document's nodes, vectors and docstore entry in one transaction. Resolves `false` if it was not stored. */
+  async deleteRefDoc(refDocId: string): Promise<boolean> {
+    await this.refreshIfStale();
+    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const done = tx.done;
+    let existed: boolean;
+    try {
+      existed = await removeDocument(tx, refDocId);
+      await done;
+    } catch (error) {
+      abortQuietly(tx);
+      await done.catch(() => {});
+      throw await toWriteError(error, 0, this.config?.dimensions ?? 0);
+    }
+    this.matrix?.removeRefDoc(refDocId);
+    if (existed) this.notifyOtherTabs();
+    return existed;
+  }
+
+  /** The docstore entry of a document, if stored. */
+  async getRefDoc(refDocId: string): Promise<DocRecord | undefined> {
+    return this.db.get('docs', refDocId);
+  }
+
+  /** Every docstore entry. */
+  async listRefDocs(): Promise<DocRecord[]> {
+    return this.db.getAll('docs');
+  }
+
+  /** Nearest nodes by cosine similarity, highest first. */
+  async query(query: VectorStoreQuery): Promise<NodeWithScore[]> {
+    const { queryEmbedding, similarityTopK, filters } = query;
+    if (!Number.isInteger(similarityTopK) || similarityTopK < 1) {
+      throw new InvalidArgumentError(`Expected similarityTopK to be a positive integer, got ${describeValue(similarityTopK)}.`);
+    }
+    validateFilters(filters);
+    await this.refreshIfStale();
+    if (!this.matrix || !this.config) return [];
+    const vector = queryEmbedding instanceof Float32Array ? queryEmbedding : Float32Array.from(queryEmbedding);
+    if (vector.length !== this.config.dimensions) throw new DimensionMismatchError(this.config.dimensions, vector.length, 'the query embedding');
+    for (let d = 0; d < vector.length; d++) {
+      if (!Number.isFinite(vector[d])) throw new InvalidArgumentError(`Expected finite numbers in the query embedding, got ${vector[d]} at position ${d}.`);
+    }
+    const hits = this.matrix.search(vector, similarityTopK, filters && ((info) => matchesFilters(info.metadata, filters)));
+    const nodes = await this.getNodes(hits.map((h) => h.info.nodeId));
+    return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
+  }
+
+  /** Nodes by id, in the same order (`undefined` for unknown ids). */
+  async getNodes(ids: readonly string[]): Promise<(TextNode | undefined)[]> {
+    const tx = this.db.transaction('nodes');
+    const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+    await tx.done;
+    return records.map((r) => r && fromNodeRecord(r));
+  }
+
+  /** Every stored node of one document. */
+  async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
+    const records = await this.db.getAllFromIndex('nodes', 'refDocId', refDocId);
+    return records.map(fromNodeRecord);
+  }
+
+  /**
+   * Merges small segments (one per ingestion batch) into large ones, so the next open reads few
+   * records. Safe at any time: one transaction, documents keep all their rows.
+   */
+  async compact(): Promise<void> {
+    await this.refreshIfStale();
+    const tx = this.db.transaction(['segments', 'docs'], 'readwrite');
+    const done = tx.done;
+    const moves: { from: Set<number>; to: number }[] = [];
+    try {
+      const small = (await tx.objectStore('segments').getAll()).filter((s) => s.nodeIds.length < SEGMENT_ROWS);
+      if (small.length < 2) {
+        await done;
+        return;
+      }
+      const dims = this.config!.dimensions;
+      let group: SegmentRecord[] = [];
+      let groupRows = 0;
+      const flush = async () => {
+        if (group.length < 2) return;
+        const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], vectors: new Float32Array(groupRows * dims) };
+        let offset = 0;
+        for (const s of group) {
+          merged.nodeIds.push(...s.nodeIds);
+          merged.refDocIds.push(...s.refDocIds);
+          merged.metadata.push(...s.metadata);
+          merged.vectors.set(s.vectors, offset);
+          offset += s.vectors.length;
+          await tx.objectStore('segments').delete(s.id!);
+        }
+        const to = await tx.objectStore('segments').add(merged);
+        for (const refDocId of new Set(merged.refDocIds)) {
+          const doc = await tx.objectStore('docs').get(refDocId);
+          if (doc) await tx.objectStore('docs').put({ ...doc, segment: to });
+        }
+        moves.push({ from: new Set(group.map((s) => s.id!)), to });
+      };
+      for (const segment of small) {
+        if (groupRows + segment.nodeIds.length > SEGMENT_ROWS) {
+          await flush();
+          group = [];
+          groupRows = 0;
+        }
+        group.push(segment);
+        groupRows += segment.nodeIds.length;
+      }
+      await flush();
+      await done;
+    } catch (error) {
+      abortQuietly(tx);
+      await done.catch(() => {});
+      throw await toWriteError(error, 0, this.config?.dimensions ?? 0);
+    }
+    for (const move of moves) this.matrix?.moveSegments(move.from, move.to);
+  }
+
+  /**
+   * Checks that segments, nodes and the docstore agree. Returns the problems found (empty when consistent).
+   */
+  async verify(): Promise<string[]> {
+    const problems: string[] = [];
+    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs']);
+    const [config, segments, nodeKeys, docs] = await Promise.all([
+      tx.objectStore('meta').get('config'),
+      tx.objectStore('segments').getAll(),
+      tx.objectStore('nodes').getAll(),
+      tx.objectStore('docs').getAll(),
+    ]);
+    await tx.done;
+    const dims = config?.dimensions ?? 0;
+    const rowOwner = new Map<string, { refDocId: string; segment: number }>();
+    for (const s of segments) {
+      if (s.vectors.length !== s.nodeIds.length * dims) problems.push(`segment ${s.id} has ${s.vectors.length} floats for ${s.nodeIds.length} rows of ${dims}`);
+      s.nodeIds.forEach((id, i) => {
+        if (rowOwner.has(id)) problems.push(`node ${id} has more than one vector`);
+        rowOwner.set(id, { refDocId: s.refDocIds[i]!, segment: s.id! });
+      });
+    }
+    const nodeById = new Map(nodeKeys.map((n) => [n.id, n]));
+    for (const doc of docs) {
+      for (const id of doc.nodeIds) {
+        const node = nodeById.get(id);
+        const row = rowOwner.get(id);
+        if (!node) problems.push(`document ${doc.id} lists node ${id}, which is not stored`);
+        else if (node.refDocId !== doc.id) problems.push(`node ${id} belongs to ${node.refDocId}, not ${doc.id}`);
+        if (!row) problems.push(`node ${id} of document ${doc.id} has no vector`);
+        else if (row.segment !== doc.segment || row.refDocId !== doc.id) problems.push(`vector of node ${id} is filed under the wrong document or segment`);
+      }
+    }
+    const listed = new Set(docs.flatMap((d) => d.nodeIds));
+    for (const node of nodeKeys) if (!listed.has(node.id)) problems.push(`node ${node.id} is stored but no document lists it`);
+    for (const id of rowOwner.keys()) if (!listed.has(id)) problems.push(`vector of node ${id} is stored but no document lists it`);
+    if (this.matrix && !this.stale && this.matrix.size !== rowOwner.size) problems.push(`memory holds ${this.matrix.size} vectors, storage ${rowOwner.size}`);
+    return problems;
+  }
+
+  /** Deletes every document and the recorded embedding model. */
+  async clear(): Promise<void> {
+    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('nodes').clear(), tx.objectStore('docs').clear(), tx.done]);
+    this.config = undefined;
+    this.matrix = undefined;
+    this.notifyOtherTabs();
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.db.close();
+  }
+
+  /** Reloads all vectors from storage (after another tab wrote). */
+  async reload(): Promise<void> {
+    this.stale = false;
+    const tx = this.db.transaction(['meta', 'segments']);
+    const [config, segments] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll(), tx.done]);
+    this.config = config;
+    if (!config) {
+      this.matrix = undefined;
+      return;
+    }
+    const total = segments.reduce((n, s) => n + s.nodeIds.length, 0);
+    const matrix = new VectorMatrix(config.dimensions, Math.max(total, 16));
+    for (const s of segments) {
+      matrix.append(
+        s.nodeIds.map((nodeId, i) => ({ nodeId, refDocId: s.refDocIds[i]!, metadata: s.metadata[i]!, segment: s.id! })),
+        s.vectors,
+      );
+    }
+    this.matrix = matrix;
+  }
+
+  private async refreshIfStale(): Promise<void> {
+    if (this.stale) await this.reload();
+  }
+
+  private notifyOtherTabs(): void {
+    this.channel?.postMessage({ type: 'changed' });
+  }
+}
+
+async function openDatabase(name: string): Promise<IDBPDatabase<PageragDBSchema>> {
+  try {
+    return await openDB<PageragDBSchema>(DB_PREFIX + name, SCHEMA_VERSION, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore('meta');
+          db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
+          db.createObjectStore('nodes', { keyPath: 'id' }).createIndex('refDocId', 'refDocId');
+          db.createObjectStore('docs', { keyPath: 'id' });
+        }
+      },
+      blocking() {
+        // A newer version wants the database (another tab upgraded pagerag): let it proceed.
+      },
+    });
+  } catch (error) {
+    if ((error as DOMException)?.name === 'VersionError') {
+      throw new StorageVersionError(
+        `Index "${name}" was written by a newer version of pagerag (its database version is above ${SCHEMA_VERSION}). ` +
+          'Update pagerag in this page, or use another index name; the stored data was left untouched.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Removes one document's rows from its segment and its nodes and docstore entry, inside `tx`. */
+async function removeDocument(tx: WriteTx, refDocId: string): Promise<boolean> {
+  const doc = await tx.objectStore('docs').get(refDocId);
+  if (!doc) return false;
+  await Promise.all(doc.nodeIds.map((id) => tx.objectStore('nodes').delete(id)));
+  const segment = await tx.objectStore('segments').get(doc.segment);
+  if (segment) {
+    const keep = segment.refDocIds.map((id) => id !== refDocId);
+    const kept = keep.filter(Boolean).length;
+    if (kept === 0) {
+      await tx.objectStore('segments').delete(doc.segment);
+    } else if (kept < keep.length) {
+      const dims = segment.vectors.length / segment.nodeIds.length;
+      const vectors = new Float32Array(kept * dims);
+      let row = 0;
+      keep.forEach((k, i) => {
+        if (k) vectors.set(segment.vectors.subarray(i * dims, (i + 1) * dims), row++ * dims);
+      });
+      await tx.objectStore('segments').put({
+        id: doc.segment,
+        nodeIds: segment.nodeIds.filter((_, i) => keep[i]),
+        refDocIds: segment.refDocIds.filter((_, i) => keep[i]),
+        metadata: segment.metadata.filter((_, i) => keep[i]),
+        vectors,
+      });
+    }
+  }
+  await tx.objectStore('docs').delete(refDocId);
+  return true;
+}
+
+/** Aborts a transaction that failed midway; one that already finished throws, which is fine. */
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // Already committed or aborted.
+  }
+}
+
+async function toWriteError(error: unknown, rows: number, dims: number): Promise<unknown> {
+  if (error instanceof PageragError) return error;
+  const name = (error as DOMException)?.name;
+  const needed = `${rows} vectors (about ${((rows * dims * 4) / 1e6).toFixed(1)} MB of vectors plus text)`;
+  if (name === 'QuotaExceededError') {
+    let usage = '';
+    try {
+      const estimate = await navigator.storage.estimate();
+      usage = ` This origin stores ${((estimate.usage ?? 0) / 1e6).toFixed(1)} MB of a ${((estimate.quota ?? 0) / 1e6).toFixed(1)} MB quota.`;
+    } catch {
+      // No estimate available; the message still says what failed.
+    }
+    return new StorageQuotaError(
+      `The browser refused to store ${needed}: the storage quota is exhausted.${usage} Documents stored before are intact. Delete documents, clear other site data, or call navigator.storage.persist().`,
+      { cause: error },
+    );
+  }
+  return new StorageWriteError(`Writing ${needed} to IndexedDB failed (${name ?? 'Error'}: ${(error as Error)?.message ?? error}). Nothing of this write was stored; earlier documents are intact.`, {
+    cause: error,
+  });
+}
+
+function toNodeRecord(node: TextNode, refDocId: string): NodeRecord {
+  return {
+    id: node.id,
+    text: node.text,
+    refDocId,
+    metadata: node.metadata,
+    ...(node.startCharIdx !== undefined && { startCharIdx: node.startCharIdx }),
+    ...(node.endCharIdx !== undefined && { endCharIdx: node.endCharIdx }),
+  };
+}
+
+function fromNodeRecord(record: NodeRecord): TextNode {
+  return new TextNode(record);
+}
