@@ -41,3 +41,36 @@ export { applyModelSource } from './runtime/transformers-env.js';
 export type { ModelSource, WasmPaths } from './runtime/transformers-env.js';
 export { detectCapabilities } from './runtime/capabilities.js';
 export type { Capabilities } from './runtime/capabilities.js';
+
+export type { ChatMessage, MessageRole, LLM, LLMMetadata, LLMCallOptions, LLMUsage, LLMStream, CompletionResponse } from './llms/types.js';
+export { TransformersLLM } from './llms/transformers-llm.js';
+export type { TransformersLLMOptions } from './llms/transformers-llm.js';
+export { pushIterator } from './llms/push-iterator.js';
+export type { PushSink, PushIteratorOptions } from './llms/push-iterator.js';
+
+export {
+  PromptTemplate,
+  defaultTextQaPrompt,
+  defaultRefinePrompt,
+  defaultSummaryPrompt,
+  defaultCondenseQuestionPrompt,
+  defaultContextSystemPrompt,
+  defaultCondensePlusContextSystemPrompt,
+} from './prompts/prompt-template.js';
+export { PromptHelper } from './synthesizers/prompt-helper.js';
+export type { PromptHelperOptions } from './synthesizers/prompt-helper.js';
+export { ResponseSynthesizer, getResponseSynthesizer, EMPTY_RESPONSE } from './synthesizers/response-synthesizer.js';
+export type { ResponseMode, ResponseSynthesizerOptions, SynthesizeParams, SynthesizerResult } from './synthesizers/response-synthesizer.js';
+export { Response } from './responses/response.js';
+export { StreamingResponse } from './responses/streaming-response.js';
+export type { PrintTarget } from './responses/streaming-response.js';
+
+export { RetrieverQueryEngine } from './engines/retriever-query-engine.js';
+export type { RetrieverQueryEngineOptions, QueryOptions } from './engines/retriever-query-engine.js';
+export { BaseChatEngine } from './engines/chat/chat-engine.js';
+export type { ChatOptions, ChatResult } from './engines/chat/chat-engine.js';
+export { ContextChatEngine } from './engines/chat/context-chat-engine.js';
+export { CondensePlusContextChatEngine } from './engines/chat/condense-plus-context-chat-engine.js';
+export { CondenseQuestionChatEngine } from './engines/chat/condense-question-chat-engine.js';
+export type { QueryEngineOptions, ChatEngineOptions, ChatMode } from './indices/vector-store-index.js';
+export type { PageragEvent, EventCallback } from './events.js';

@@ -8,6 +8,53 @@ import { VectorIndexRetriever } from '../retrieval/vector-index-retriever.js';
 import { Document, documentHash } from '../schema/document.js';
 import type { IndexedDBVectorStore, StoredDocument } from '../storage/indexeddb-vector-store.js';
 import { throwIfAborted } from '../util/abort.js';
+import type { EventCallback } from '../events.js';
+import type { ChatMessage, LLM } from '../llms/types.js';
+import type { BaseNodePostprocessor } from '../postprocessors/similarity-postprocessor.js';
+import type { PromptTemplate } from '../prompts/prompt-template.js';
+import { RetrieverQueryEngine } from '../engines/retriever-query-engine.js';
+import { ContextChatEngine } from '../engines/chat/context-chat-engine.js';
+import { CondensePlusContextChatEngine } from '../engines/chat/condense-plus-context-chat-engine.js';
+import { CondenseQuestionChatEngine } from '../engines/chat/condense-question-chat-engine.js';
+import { getResponseSynthesizer, type ResponseMode } from '../synthesizers/response-synthesizer.js';
+
+export interface QueryEngineOptions<S extends boolean, M extends ResponseMode> {
+  /** The LLM that writes the answer (no hidden global default). */
+  llm: LLM;
+  /** @default false */
+  streaming?: S;
+  /** @default 2 */
+  similarityTopK?: number;
+  /** @default "compact" */
+  responseMode?: M;
+  filters?: MetadataFilters;
+  nodePostprocessors?: BaseNodePostprocessor[];
+  textQaTemplate?: PromptTemplate;
+  refineTemplate?: PromptTemplate;
+  summaryTemplate?: PromptTemplate;
+  onEvent?: EventCallback;
+}
+
+export type ChatMode = 'condense_plus_context' | 'context' | 'condense_question';
+
+export interface ChatEngineOptions<S extends boolean, C extends ChatMode> {
+  llm: LLM;
+  /** @default "condense_plus_context" */
+  chatMode?: C;
+  /** @default false */
+  streaming?: S;
+  /** @default 2 */
+  similarityTopK?: number;
+  filters?: MetadataFilters;
+  chatHistory?: ChatMessage[];
+  onEvent?: EventCallback;
+}
+
+type ChatEngineFor<S extends boolean, C extends ChatMode> = C extends 'context'
+  ? ContextChatEngine<S>
+  : C extends 'condense_question'
+    ? CondenseQuestionChatEngine<S>
+    : CondensePlusContextChatEngine<S>;
 
 export interface IngestOptions {
   signal?: AbortSignal;
@@ -109,6 +156,49 @@ export class VectorStoreIndex {
    */
   asRetriever(options: { similarityTopK?: number; filters?: MetadataFilters } = {}): VectorIndexRetriever {
     return new VectorIndexRetriever({ vectorStore: this.vectorStore, embedModel: this.embedModel, ...options });
+  }
+
+  /**
+   * LlamaIndex's high-level entry point.
+   *
+   * @example
+   * const queryEngine = index.asQueryEngine({ llm, streaming: true, similarityTopK: 1 });
+   * const response = await queryEngine.query('What did the author do growing up?');
+   * for await (const delta of response.responseGen) console.log(delta);
+   */
+  asQueryEngine<S extends boolean = false, M extends ResponseMode = 'compact'>(options: QueryEngineOptions<S, M>) {
+    const { similarityTopK, filters, nodePostprocessors, onEvent, ...synthesizerOptions } = options ?? ({} as QueryEngineOptions<S, M>);
+    const retriever = this.asRetriever({ ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) });
+    const responseSynthesizer = getResponseSynthesizer({ ...synthesizerOptions, ...(onEvent && { onEvent }) });
+    return new RetrieverQueryEngine({ retriever, responseSynthesizer, ...(nodePostprocessors && { nodePostprocessors }), ...(onEvent && { onEvent }) });
+  }
+
+  /**
+   * A chat engine that keeps the conversation.
+   *
+   * @example
+   * const chat = index.asChatEngine({ llm, chatMode: 'condense_plus_context', streaming: true });
+   * const first = await chat.chat('What is pagerag?');
+   * await first.printResponseStream(outputElement);
+   */
+  asChatEngine<S extends boolean = false, C extends ChatMode = 'condense_plus_context'>(options: ChatEngineOptions<S, C>): ChatEngineFor<S, C> {
+    const { llm, chatMode = 'condense_plus_context', streaming, similarityTopK, filters, chatHistory, onEvent } = options ?? ({} as ChatEngineOptions<S, C>);
+    const retriever = this.asRetriever({ ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) });
+    const common = { llm, ...(streaming !== undefined && { streaming }), ...(chatHistory && { chatHistory }), ...(onEvent && { onEvent }) };
+    switch (chatMode) {
+      case 'context':
+        return new ContextChatEngine({ retriever, ...common }) as ChatEngineFor<S, C>;
+      case 'condense_plus_context':
+        return new CondensePlusContextChatEngine({ retriever, ...common }) as ChatEngineFor<S, C>;
+      case 'condense_question':
+        return new CondenseQuestionChatEngine({
+          llm,
+          queryEngine: this.asQueryEngine({ llm, ...(streaming !== undefined && { streaming }), ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) }),
+          ...(chatHistory && { chatHistory }),
+        }) as unknown as ChatEngineFor<S, C>;
+      default:
+        throw new InvalidArgumentError(`Unknown chatMode ${describeValue(chatMode)}. Expected "condense_plus_context", "context" or "condense_question".`);
+    }
   }
 
   private async parserFor(): Promise<NodeParser> {

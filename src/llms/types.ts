@@ -1,0 +1,63 @@
+export type MessageRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: MessageRole;
+  content: string;
+}
+
+export interface LLMMetadata {
+  /** Model id. */
+  model: string;
+  /** Tokens the model can attend to: prompt and answer together. */
+  contextWindow: number;
+  /** Tokens reserved for the answer. */
+  numOutput: number;
+  /** Whether `streamComplete`/`streamChat` yield text as it is generated. */
+  supportsStreaming: boolean;
+}
+
+export interface LLMCallOptions {
+  signal?: AbortSignal;
+}
+
+/** Figures a model reports about one call, when it reports them. */
+export interface LLMUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  /** Milliseconds from the call to its first generated token, as the model measured it. */
+  timeToFirstTokenMs?: number;
+  prefillTokensPerSecond?: number;
+  decodeTokensPerSecond?: number;
+}
+
+export interface CompletionResponse {
+  text: string;
+  usage?: LLMUsage;
+}
+
+/**
+ * A text stream with the model's own figures: `usage` is filled in by the time the stream ends.
+ */
+export interface LLMStream extends AsyncIterable<string> {
+  readonly usage?: LLMUsage;
+}
+
+/**
+ * A language model. pagerag ships {@link TransformersLLM}; any object of this shape works with every
+ * synthesizer and engine. Streams are `AsyncIterable<string>` of text deltas; breaking out of one,
+ * or aborting `signal`, stops generation in the model.
+ */
+export interface LLM {
+  readonly metadata: LLMMetadata;
+  /** Tokens of `text` with this model's tokenizer, for prompt packing. Falls back to an estimate when absent. */
+  countTokens?(text: string): number;
+  complete(prompt: string, options?: LLMCallOptions): Promise<CompletionResponse>;
+  streamComplete(prompt: string, options?: LLMCallOptions): LLMStream;
+  chat(messages: readonly ChatMessage[], options?: LLMCallOptions): Promise<CompletionResponse>;
+  streamChat(messages: readonly ChatMessage[], options?: LLMCallOptions): LLMStream;
+}
+
+/** Tokens by the LLM's tokenizer, or about four characters a token when it has none. */
+export function countLLMTokens(llm: LLM, text: string): number {
+  return llm.countTokens ? llm.countTokens(text) : Math.ceil(text.length / 4);
+}
