@@ -123,7 +123,10 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
         notifyConsumer();
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      detachAbort = () => signal.removeEventListener('abort', onAbort);
+      detachAbort = () => {
+        detachAbort = () => {};
+        signal.removeEventListener('abort', onAbort);
+      };
     }
     producer = Promise.resolve()
       .then(() => options.start(sink))
