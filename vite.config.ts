@@ -17,7 +17,7 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2022',
     sourcemap: true,
-    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'index' },
+    lib: { entry: { index: 'src/index.ts', 'webllm-worker': 'src/worker/webllm-worker.ts' }, formats: ['es'] },
     rolldownOptions: {
       // `?url` imports stay for the app's bundler, so the ONNX Runtime wasm is served, never inlined.
       external: (id) => id.endsWith('?url') || runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)),

@@ -70,3 +70,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
   return `${String(value)} (${typeof value})`;
 }
+
+/** WebGPU is missing (no `navigator.gpu`, or no adapter): web-llm cannot run here. */
+export class WebGPUUnavailableError extends PageragError {
+  override name = 'WebGPUUnavailableError';
+}
+
+/** Model files could not be cached: the browser's storage is full or refused. */
+export class ModelStorageError extends PageragError {
+  override name = 'ModelStorageError';
+}

@@ -74,3 +74,14 @@ export { CondensePlusContextChatEngine } from './engines/chat/condense-plus-cont
 export { CondenseQuestionChatEngine } from './engines/chat/condense-question-chat-engine.js';
 export type { QueryEngineOptions, ChatEngineOptions, ChatMode } from './indices/vector-store-index.js';
 export type { PageragEvent, EventCallback } from './events.js';
+
+export { WebGPUUnavailableError, ModelStorageError } from './errors.js';
+export { WebLLM, isWebLLMModelCached, deleteWebLLMModel } from './llms/webllm/web-llm.js';
+export type { WebLLMOptions, WebLLMEngine } from './llms/webllm/web-llm.js';
+export { chooseWebLLMModel, selfHostedAppConfig, DEFAULT_WEBLLM_FAMILY } from './llms/webllm/web-llm-config.js';
+export type { CacheBackend, SelfHostedOptions } from './llms/webllm/web-llm-config.js';
+export { createLocalLLM } from './llms/create-local-llm.js';
+export type { CreateLocalLLMOptions } from './llms/create-local-llm.js';
+export { exposeLLM } from './worker/expose-llm.js';
+export { WorkerLLM, createWorkerEngine } from './worker/worker-llm.js';
+export type { WorkerRequest, WorkerReply, SerializedError, MessagePortLike } from './worker/protocol.js';

@@ -15,6 +15,7 @@ import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { throwIfAborted } from '../util/abort.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { pushIterator } from './push-iterator.js';
 import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
 import { collectStream } from './collect-stream.js';
@@ -220,6 +221,13 @@ export class TransformersLLM implements LLM {
       ...(this.options.dtype && { dtype: this.options.dtype as 'fp32' }),
       progress_callback,
     });
+    // One event-loop turn before each decoding step: the page stays responsive and an abort
+    // (or a worker's cancel message) is seen between tokens, not after the whole answer.
+    const forward = model.forward.bind(model);
+    model.forward = async (inputs: unknown) => {
+      await yieldToEventLoop();
+      return forward(inputs as Parameters<typeof forward>[0]);
+    };
     const config = model.config as unknown as { max_position_embeddings?: number };
     return { tokenizer, model, contextWindow: Math.min(config.max_position_embeddings ?? 2048, 8192) };
   }

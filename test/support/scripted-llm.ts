@@ -117,7 +117,7 @@ function render(messages: readonly ChatMessage[]): string {
   return messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 }
 
-export const nodeWithScore = (text: string, id = crypto.randomUUID(), score = 0.5) => ({
+export const nodeWithScore = (text: string, id: string = crypto.randomUUID(), score = 0.5) => ({
   node: { id, text, metadata: { source: id }, refDocId: id, startCharIdx: 0, endCharIdx: text.length, getContent: () => text },
   score,
 });

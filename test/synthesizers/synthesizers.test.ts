@@ -6,7 +6,7 @@ import { Response } from '../../src/responses/response.js';
 import { StreamingResponse } from '../../src/responses/streaming-response.js';
 import type { BaseRetriever } from '../../src/retrieval/retriever.js';
 import type { NodeWithScore } from '../../src/schema/node.js';
-import { EMPTY_RESPONSE, getResponseSynthesizer, type ResponseMode } from '../../src/synthesizers/response-synthesizer.js';
+import { EMPTY_RESPONSE, getResponseSynthesizer, type ResponseMode, type ResponseSynthesizer } from '../../src/synthesizers/response-synthesizer.js';
 import { ScriptedLLM, nodeWithScore } from '../support/scripted-llm.js';
 
 const THREE = [nodeWithScore('alpha facts about cats', 'n1'), nodeWithScore('beta facts about dogs', 'n2'), nodeWithScore('gamma facts about birds', 'n3')];
@@ -16,7 +16,7 @@ function fixedRetriever(nodes: NodeWithScore[]): BaseRetriever {
 }
 
 function engine<S extends boolean>(llm: ScriptedLLM, streaming: S, responseMode: ResponseMode = 'compact', nodes = THREE as NodeWithScore[]) {
-  return new RetrieverQueryEngine({ retriever: fixedRetriever(nodes), responseSynthesizer: getResponseSynthesizer({ llm, streaming, responseMode }) });
+  return new RetrieverQueryEngine({ retriever: fixedRetriever(nodes), responseSynthesizer: getResponseSynthesizer({ llm, streaming, responseMode }) as ResponseSynthesizer<S> });
 }
 
 describe('response synthesizers with a scripted LLM', () => {

@@ -1,0 +1,30 @@
+import type { ChatMessage, LLMMetadata, LLMUsage } from '../llms/types.js';
+
+/** Page → worker. `id` pairs a request with its replies. */
+export type WorkerRequest =
+  | { type: 'metadata'; id: number }
+  | { type: 'count-tokens'; id: number; texts: string[] }
+  | { type: 'stream'; id: number; messages: ChatMessage[] }
+  | { type: 'cancel'; id: number; reason: 'stop' | 'abort' };
+
+/** An error as it crosses the boundary: name and message survive, so the page can rethrow the same kind. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** Worker → page. */
+export type WorkerReply =
+  | { type: 'metadata'; id: number; metadata: LLMMetadata }
+  | { type: 'token-counts'; id: number; counts: number[] }
+  | { type: 'delta'; id: number; delta: string }
+  | { type: 'end'; id: number; usage?: LLMUsage }
+  | { type: 'error'; id: number; error: SerializedError };
+
+/** The minimal port both a `Worker` and a worker's global scope provide. */
+export interface MessagePortLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+}

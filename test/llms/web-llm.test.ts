@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { prebuiltAppConfig } from '@mlc-ai/web-llm';
+import { InvalidArgumentError, ModelLoadError, WebGPUUnavailableError } from '../../src/errors.js';
+import { RetrieverQueryEngine } from '../../src/engines/retriever-query-engine.js';
+import { createLocalLLM } from '../../src/llms/create-local-llm.js';
+import { TransformersLLM } from '../../src/llms/transformers-llm.js';
+import { WebLLM } from '../../src/llms/webllm/web-llm.js';
+import { chooseWebLLMModel, selfHostedAppConfig } from '../../src/llms/webllm/web-llm-config.js';
+import { detectCapabilities } from '../../src/runtime/capabilities.js';
+import type { NodeWithScore } from '../../src/schema/node.js';
+import { getResponseSynthesizer, type ResponseSynthesizer } from '../../src/synthesizers/response-synthesizer.js';
+import { foreignRequests } from '../support/fixtures.js';
+import { ScriptedMLCEngine } from '../support/scripted-mlc-engine.js';
+import { nodeWithScore } from '../support/scripted-llm.js';
+
+const nodes = [nodeWithScore('first chunk', 'a'), nodeWithScore('second chunk', 'b'), nodeWithScore('third chunk', 'c')] as NodeWithScore[];
+const queryEngine = (llm: WebLLM, responseMode: 'refine' | 'compact' = 'compact') =>
+  new RetrieverQueryEngine({ retriever: { retrieve: async () => nodes }, responseSynthesizer: getResponseSynthesizer({ llm, streaming: true, responseMode }) as ResponseSynthesizer<true> });
+
+describe('WebLLM against a scripted MLC engine', () => {
+  test('streams deltas, reports usage figures, and runs every synthesizer mode unchanged', async () => {
+    const engine = new ScriptedMLCEngine();
+    const llm = new WebLLM({ engine, maxTokens: 77 });
+    const response = await queryEngine(llm, 'refine').query('q');
+    const deltas: string[] = [];
+    for await (const d of response.responseGen) deltas.push(d);
+    expect(deltas.join('')).toBe('the model answers from its context');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(engine.requests).toHaveLength(3);
+    expect(engine.requests[0]!.maxTokens).toBe(77);
+    expect(response.usage).toMatchObject({ promptTokens: 42, completionTokens: 6, prefillTokensPerSecond: 500, decodeTokensPerSecond: 25, timeToFirstTokenMs: 200 });
+    expect(engine.locked).toBe(false);
+  });
+
+  test('break mid-stream interrupts, drains to release the lock, and the next query works', async () => {
+    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), 10);
+    const llm = new WebLLM({ engine });
+    const response = await queryEngine(llm).query('q');
+    let n = 0;
+    for await (const _ of response.responseGen) if (++n === 2) break;
+    expect(engine.interrupts).toBe(1);
+    expect(engine.locked).toBe(false);
+    expect(engine.produced).toBeLessThan(8);
+    const next = await queryEngine(llm).query('q');
+    expect((await next.getResponse()).response).toBe('one two three four five six seven eight');
+  });
+
+  test('abort mid-stream rejects with AbortError, interrupts, and the next query works', async () => {
+    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), 10);
+    const llm = new WebLLM({ engine });
+    const controller = new AbortController();
+    const response = await queryEngine(llm).query('q', { signal: controller.signal });
+    const reading = (async () => {
+      for await (const _ of response.responseGen) controller.abort();
+    })();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    expect(engine.interrupts).toBe(1);
+    expect(engine.locked).toBe(false);
+    expect((await (await queryEngine(llm).query('q')).getResponse()).response).toContain('eight');
+  });
+
+  test('"auto" picks q4f16_1 with shader-f16 and q4f32_1 without', () => {
+    expect(chooseWebLLMModel({ shaderF16: true })).toBe('Qwen2.5-0.5B-Instruct-q4f16_1-MLC');
+    expect(chooseWebLLMModel({ shaderF16: false }, 'SmolLM2-360M-Instruct')).toBe('SmolLM2-360M-Instruct-q4f32_1-MLC');
+    for (const f16 of [true, false]) expect(prebuiltAppConfig.model_list.some((m) => m.model_id === chooseWebLLMModel({ shaderF16: f16 }))).toBe(true);
+  });
+
+  test('selfHostedAppConfig points weights and libraries at your own origin', () => {
+    const config = selfHostedAppConfig({ modelBaseUrl: '/mlc', models: prebuiltAppConfig.model_list.slice(0, 2), cacheBackend: 'indexeddb' });
+    expect(config.cacheBackend).toBe('indexeddb');
+    for (const record of config.model_list) {
+      expect(record.model).toBe(`${location.origin}/mlc/${record.model_id}/`);
+      expect(record.model_lib.startsWith(`${location.origin}/mlc/libs/`)).toBe(true);
+      expect(record.model_lib.endsWith('.wasm')).toBe(true);
+    }
+    expect(() => selfHostedAppConfig({ modelBaseUrl: '', models: [] })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('WebLLM in the real browser (SwiftShader WebGPU, no shader-f16)', () => {
+  test('auto picks the q4f32_1 build, and a self-hosted URL that does not exist fails locally with a clear error', async () => {
+    const caps = await detectCapabilities();
+    expect(caps.webgpu).toBe(true);
+    expect(caps.shaderF16).toBe(false);
+    const appConfig = selfHostedAppConfig({ modelBaseUrl: '/no-such-models/', models: prebuiltAppConfig.model_list });
+    const progress: number[] = [];
+    const llm = new WebLLM({ model: 'auto', appConfig, onProgress: (p) => progress.push(p.done) });
+    const error = await llm.load().then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error!.message).toContain('Qwen2.5-0.5B-Instruct-q4f32_1-MLC');
+    expect(error!.message).toContain(`${location.origin}/no-such-models/Qwen2.5-0.5B-Instruct-q4f32_1-MLC/`);
+    expect(llm.metadata.model).toBe('Qwen2.5-0.5B-Instruct-q4f32_1-MLC');
+    expect(error!.message).toContain(`/no-such-models/Qwen2.5-0.5B-Instruct-q4f32_1-MLC/resolve/main/mlc-chat-config.json`);
+    expect(foreignRequests()).toEqual([]);
+  });
+
+  test('an unknown model id is refused before any download', async () => {
+    await expect(new WebLLM({ model: 'not-a-model' }).load()).rejects.toThrow(/not in the appConfig's model_list/);
+  });
+});
+
+describe('without WebGPU', () => {
+  const original = Object.getOwnPropertyDescriptor(Navigator.prototype, 'gpu')!;
+  afterEach(async () => {
+    Object.defineProperty(Navigator.prototype, 'gpu', original);
+    await detectCapabilities({ refresh: true });
+  });
+
+  test('WebLLM throws WebGPUUnavailableError naming the WASM alternative; createLocalLLM falls back to TransformersLLM', async () => {
+    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+    const caps = await detectCapabilities({ refresh: true });
+    expect(caps.webgpu).toBe(false);
+    expect(Object.isFrozen(caps)).toBe(true);
+    const error = await new WebLLM().load().then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(WebGPUUnavailableError);
+    expect(error!.name).toBe('WebGPUUnavailableError');
+    expect(error!.message).toMatch(/TransformersLLM/);
+    expect(await createLocalLLM()).toBeInstanceOf(TransformersLLM);
+  });
+
+  test('with WebGPU, createLocalLLM prefers WebLLM unless told otherwise', async () => {
+    await detectCapabilities({ refresh: true });
+    expect(await createLocalLLM()).toBeInstanceOf(WebLLM);
+    expect(await createLocalLLM({ prefer: 'transformers' })).toBeInstanceOf(TransformersLLM);
+  });
+});
