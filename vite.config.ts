@@ -1,12 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.mjs';
-
-/** Cross-origin isolation lets ONNX Runtime Web use threads (SharedArrayBuffer). */
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+// Cross-origin isolation lets ONNX Runtime Web use threads (SharedArrayBuffer).
+import { ISOLATION_HEADERS } from './scripts/static-server.mjs';
 
 const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'idb'];
 
@@ -24,20 +20,34 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     fileParallelism: false,
-    browser: {
-      enabled: true,
-      headless: true,
-      screenshotFailures: false,
-      provider: playwright({
-        launchOptions: { executablePath: chromiumExecutable(), args: CHROMIUM_ARGS },
-      }),
-      instances: [{ browser: 'chromium' }],
-    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/node/**'],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: { executablePath: chromiumExecutable(), args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        // Playwright driving the built demo, and Node-side tools: run in Node.
+        extends: true,
+        test: { name: 'node', include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node' },
+      },
+    ],
   },
 });

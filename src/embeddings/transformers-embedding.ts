@@ -1,7 +1,7 @@
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { InvalidArgumentError, ModelLoadError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import { detectCapabilities } from '../runtime/capabilities.js';
+import { autoDevice } from '../runtime/capabilities.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -16,7 +16,7 @@ export interface TransformersEmbeddingOptions {
    */
   model?: string;
   /**
-   * `auto` picks WebGPU when an adapter exists, else WASM.
+   * `auto` picks WebGPU when a hardware adapter exists, else WASM (a software adapter such as SwiftShader is slower than WASM).
    * @default "auto"
    */
   device?: Device;
@@ -157,7 +157,7 @@ export class TransformersEmbedding implements Embedding {
 
   private async doLoad(onProgress: ProgressCallback | undefined): Promise<void> {
     const requested = this.options.device ?? 'auto';
-    const device = requested === 'auto' ? ((await detectCapabilities()).webgpu ? 'webgpu' : 'wasm') : requested;
+    const device = requested === 'auto' ? await autoDevice() : requested;
     await applyModelSource(this.options.modelSource);
     const extractor = (await pipeline('feature-extraction', this.modelId, {
       device,

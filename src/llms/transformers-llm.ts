@@ -10,7 +10,7 @@ import {
 import { InvalidArgumentError, ModelLoadError, describeValue } from '../errors.js';
 import type { Device } from '../embeddings/transformers-embedding.js';
 import type { ProgressCallback } from '../progress.js';
-import { detectCapabilities } from '../runtime/capabilities.js';
+import { autoDevice } from '../runtime/capabilities.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { SerialQueue } from '../util/serial-queue.js';
@@ -26,7 +26,7 @@ export interface TransformersLLMOptions {
    * @default "HuggingFaceTB/SmolLM2-360M-Instruct"
    */
   model?: string;
-  /** @default "auto" (WebGPU when an adapter exists, else WASM) */
+  /** @default "auto" (WebGPU on a hardware adapter, else WASM) */
   device?: Device;
   /** @default the model's own choice (`q4f16`/`q8`/`fp32` per its config) */
   dtype?: string;
@@ -212,7 +212,7 @@ export class TransformersLLM implements LLM {
 
   private async doLoad(onProgress: ProgressCallback | undefined): Promise<Loaded> {
     const requested = this.options.device ?? 'auto';
-    const device = requested === 'auto' ? ((await detectCapabilities()).webgpu ? 'webgpu' : 'wasm') : requested;
+    const device = requested === 'auto' ? await autoDevice() : requested;
     await applyModelSource(this.options.modelSource);
     const progress_callback = modelLoadProgress(onProgress, this.modelId);
     const tokenizer = await AutoTokenizer.from_pretrained(this.modelId, { progress_callback });

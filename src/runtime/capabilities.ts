@@ -56,3 +56,12 @@ export function detectCapabilities(options: { refresh?: boolean } = {}): Promise
   if (!cached || options.refresh) cached = probe();
   return cached;
 }
+
+/**
+ * The transformers.js device for `device: "auto"`: WebGPU on a real GPU, WASM otherwise — also on
+ * a software WebGPU adapter (SwiftShader), which exists but runs models far slower than WASM.
+ */
+export async function autoDevice(): Promise<'webgpu' | 'wasm'> {
+  const caps = await detectCapabilities();
+  return caps.webgpu && !caps.fallbackAdapter ? 'webgpu' : 'wasm';
+}

@@ -13,8 +13,9 @@ export type WasmPaths = string | { mjs: string; wasm: string };
  */
 export interface ModelSource {
   /**
-   * Base URL of a folder laid out like the Hub (`<base>/<org>/<name>/config.json`, `onnx/model.onnx`, …).
-   * Setting it enables local models, tried before the remote host.
+   * Base URL of a folder laid out like the Hub (`<base>/<org>/<name>/config.json`, `onnx/model.onnx`, …),
+   * e.g. a static site's own `/models/`. On this origin it is read as local models; an absolute URL
+   * of another origin is read from there with the same layout (no `resolve/main/`).
    */
   localModelPath?: string;
   /**
@@ -45,6 +46,7 @@ export interface ModelSource {
 }
 
 const DEFAULT_REMOTE_HOST = 'https://huggingface.co/';
+const DEFAULT_REMOTE_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 
 async function defaultWasmPaths(): Promise<WasmPaths> {
   const { ortWasmPaths } = await import('./ort-wasm-paths.js');
@@ -56,11 +58,30 @@ async function defaultWasmPaths(): Promise<WasmPaths> {
  * is reset to its documented default, so one model's settings never leak into the next.
  */
 export async function applyModelSource(source: ModelSource = {}): Promise<void> {
-  const local = source.localModelPath !== undefined;
+  let localPath = source.localModelPath;
+  let remoteHost = source.remoteHost;
+  let remotePathTemplate = DEFAULT_REMOTE_PATH_TEMPLATE;
+  if (localPath !== undefined) {
+    localPath = localPath.endsWith('/') ? localPath : `${localPath}/`;
+    const here = globalThis.location?.href;
+    const url = /^[a-z]+:\/\//i.test(localPath) ? new URL(localPath) : undefined;
+    if (url && here && url.origin === new URL(here).origin) {
+      // transformers.js reads local models by path; an absolute URL of this origin becomes one.
+      localPath = url.pathname;
+    } else if (url) {
+      // Another origin serves the same folder layout: read it as a remote host without `resolve/<rev>/`.
+      remoteHost = url.href;
+      remotePathTemplate = '{model}/';
+      localPath = undefined;
+    }
+  }
+  const local = localPath !== undefined;
   env.allowLocalModels = local;
-  if (local) env.localModelPath = source.localModelPath!.endsWith('/') ? source.localModelPath! : `${source.localModelPath}/`;
-  env.remoteHost = source.remoteHost ?? DEFAULT_REMOTE_HOST;
-  env.allowRemoteModels = source.allowRemoteModels ?? !local;
+  if (local) env.localModelPath = localPath!;
+  env.remoteHost = remoteHost ?? DEFAULT_REMOTE_HOST;
+  env.remotePathTemplate = remotePathTemplate;
+  const movedToRemote = source.localModelPath !== undefined && !local;
+  env.allowRemoteModels = movedToRemote || (source.allowRemoteModels ?? !local);
   env.useBrowserCache = source.useBrowserCache ?? true;
   const onnx = env.backends.onnx as { wasm?: { wasmPaths?: WasmPaths; numThreads?: number } };
   if (onnx.wasm) {

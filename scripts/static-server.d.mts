@@ -1,0 +1,2 @@
+export declare const ISOLATION_HEADERS: Record<string, string>;
+export declare function startStaticServer(options: { site: string; models?: string; port?: number; host?: string }): Promise<{ url: string; close: () => Promise<void> }>;

@@ -1,0 +1,133 @@
+// Playwright against the BUILT demo, served locally, in Debian's Chromium, on the fixture models.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const shots = join(root, 'test', 'screenshots');
+const outDir = join(root, 'node_modules', '.cache', 'dist-demo-e2e');
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let server: { url: string; close: () => Promise<void> };
+const requests: string[] = [];
+const dialogs: string[] = [];
+
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function waitForDoc(name: string): Promise<void> {
+  await page.locator('#doc-list li .name', { hasText: name }).first().waitFor({ timeout: 60_000 });
+}
+
+async function askAndWait(question: string, state: 'done' | 'stopped' = 'done'): Promise<void> {
+  await page.fill('#question', question);
+  await page.press('#question', 'Enter');
+  await page.waitForSelector(`#answer[data-state="${state}"]`, { timeout: 60_000 });
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  await build({ configFile: join(root, 'vite.demo.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await startStaticServer({ site: outDir, models: join(root, 'models') });
+  browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  context.on('request', (request) => requests.push(request.url()));
+  page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the built demo on the fixture models', () => {
+  test('indexes a file with visible progress, streams an answer with sources first, stops, and survives a reload', async () => {
+    await page.goto(`${server.url}?models=fixtures&maxTokens=1500`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await waitForDoc('What is pagerag.md');
+    await expect.poll(() => page.locator('#capabilities li').count()).toBeGreaterThan(3);
+    await screenshot('1-loaded');
+
+    await page.setInputFiles('#file-input', {
+      name: 'river-notes.md',
+      mimeType: 'text/markdown',
+      buffer: Buffer.from('# River notes\n\nThe cat and the dog ran to the river. A bird and a fish live near the water.\n\nThe mouse found fruit under the tree.'),
+    });
+    await waitForDoc('river-notes.md');
+    await expect.poll(() => page.locator('#progress').getAttribute('data-complete')).toBe('true');
+    expect(await page.locator('#progress-bar').evaluate((el: HTMLProgressElement) => el.value)).toBe(1);
+    expect(await page.locator('#progress-count').textContent()).toMatch(/^\d+ \/ \d+$/);
+    await screenshot('2-indexed');
+
+    // Record how the answer grows, to see it arrive in more than one step.
+    await page.evaluate(() => {
+      const answer = document.getElementById('answer')!;
+      const lengths: number[] = [];
+      (window as unknown as { __lengths: number[] }).__lengths = lengths;
+      new MutationObserver(() => lengths.push(answer.textContent!.length)).observe(answer, { childList: true, characterData: true, subtree: true });
+    });
+    await askAndWait('Where do the cat and the dog run?');
+    const lengths = await page.evaluate(() => (window as unknown as { __lengths: number[] }).__lengths);
+    expect(new Set(lengths.filter((l) => l > 0)).size).toBeGreaterThan(1);
+    expect(Number(await page.getAttribute('#answer', 'data-deltas'))).toBeGreaterThan(1);
+    expect(await page.locator('#sources li').count()).toBeGreaterThan(0);
+    expect(await page.locator('#sources li .meta').first().textContent()).toMatch(/river-notes\.md · score \d\.\d{3}/);
+    const shownAt = Number(await page.getAttribute('#sources', 'data-shown-at'));
+    const firstDeltaAt = Number(await page.getAttribute('#answer', 'data-first-delta-at'));
+    expect(shownAt).toBeLessThan(firstDeltaAt);
+    expect(await page.textContent('#stats')).toMatch(/retrieval \d+ ms · first token \d+ ms · [\d.]+ tokens\/s/);
+    await screenshot('3-answered');
+
+    // Stop during a long answer.
+    await page.fill('#question', 'Tell me everything about the river.');
+    await page.click('#ask-button');
+    await page.waitForFunction(() => Number(document.getElementById('answer')!.dataset.deltas) > 3);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#answer[data-state="stopped"]', { timeout: 30_000 });
+    const stoppedText = await page.textContent('#answer');
+    await page.waitForTimeout(300);
+    expect(await page.textContent('#answer')).toBe(stoppedText);
+    expect(await page.textContent('#status')).toBe('Stopped.');
+    expect(await page.isEnabled('#ask-button')).toBe(true);
+    await screenshot('4-stopped');
+
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await waitForDoc('river-notes.md');
+    expect(await page.locator('#doc-list li .name').allTextContents()).toContain('What is pagerag.md');
+    // After a reload the engine still answers.
+    await askAndWait('What does the mouse find?');
+    await screenshot('5-after-reload');
+  });
+
+  test('document names, document text and model output are shown as text, never run', async () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const text = `${hostile} <script>alert(2)</script> the cat and the dog`;
+    await page.setInputFiles('#file-input', { name: `${hostile}.md`, mimeType: 'text/markdown', buffer: Buffer.from(text) });
+    await waitForDoc(hostile);
+    await askAndWait(text);
+    expect(await page.locator('#doc-list img, #sources img, #answer img, #doc-list script, #sources script').count()).toBe(0);
+    expect(await page.locator('#sources li .text').allTextContents()).toContainEqual(expect.stringContaining('<script>alert(2)</script>'));
+    expect(dialogs).toEqual([]);
+    await screenshot('6-hostile');
+  });
+
+  test('the page made no request to another origin', () => {
+    const origin = new URL(server.url).origin;
+    const foreign = requests.filter((url) => !url.startsWith('blob:') && !url.startsWith('data:') && new URL(url).origin !== origin);
+    expect(requests.length).toBeGreaterThan(5);
+    expect(foreign).toEqual([]);
+  });
+});
