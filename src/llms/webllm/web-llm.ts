@@ -220,7 +220,7 @@ function toLoadError(error: unknown, modelId: string, appConfig: AppConfig): Err
   }
   const record = appConfig.model_list.find((m) => m.model_id === modelId);
   const hint =
-    /request failed|failed to fetch|404|network/i.test(message) && record
+    /request failed|failed to fetch|404|network|not valid JSON|Unexpected token/i.test(message) && record
       ? ` Check that ${new URL('resolve/main/mlc-chat-config.json', record.model.endsWith('/') ? record.model : `${record.model}/`).href} and the library are served (see "Self-hosted models" in the README).`
       : '';
   return new ModelLoadError(
