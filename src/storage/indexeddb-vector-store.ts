@@ -14,6 +14,8 @@ import { matchesFilters, validateFilters, type MetadataFilters } from '../retrie
 import { throwIfAborted } from '../util/abort.js';
 import { SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type SegmentRecord } from './schema.js';
 import { VectorMatrix, type RowInfo } from './vector-matrix.js';
+import { Int8Index } from './int8-index.js';
+import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
 
 /** One source document as written: its nodes and their vectors, in the same order. */
 export interface StoredDocument {
@@ -28,6 +30,12 @@ export interface VectorStoreQuery {
   queryEmbedding: Float32Array | readonly number[];
   similarityTopK: number;
   filters?: MetadataFilters;
+  /**
+   * Scan float32 only. Otherwise indexes of 2,048 rows or more are searched in two stages (int8
+   * SIMD shortlist, float32 re-rank), which returns the same top-k in all but rare near-ties.
+   * @default false
+   */
+  exact?: boolean;
 }
 
 export interface EmbedModelInfo {
@@ -127,6 +135,11 @@ export class IndexedDBVectorStore {
       });
     }
 
+    if (!this.matrix) {
+      // Made before the transaction: an await between commit and the memory update could interleave another write.
+      const matrix = await createMatrix(dims, 1024);
+      this.matrix ??= matrix;
+    }
     const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
     const done = tx.done;
     let segmentId = -1;
@@ -166,7 +179,7 @@ export class IndexedDBVectorStore {
     }
 
     if (!this.config) this.config = { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: dims, createdAt: Date.now() };
-    const matrix = (this.matrix ??= new VectorMatrix(dims));
+    const matrix = this.matrix;
     for (const doc of documents) matrix.removeRefDoc(doc.refDocId);
     for (const row of rows) row.segment = segmentId;
     matrix.append(rows, vectors);
@@ -216,7 +229,10 @@ export class IndexedDBVectorStore {
     for (let d = 0; d < vector.length; d++) {
       if (!Number.isFinite(vector[d])) throw new InvalidArgumentError(`Expected finite numbers in the query embedding, got ${vector[d]} at position ${d}.`);
     }
-    const hits = this.matrix.search(vector, similarityTopK, filters && ((info) => matchesFilters(info.metadata, filters)));
+    const hits = this.matrix.search(vector, similarityTopK, {
+      ...(filters && { accept: (info) => matchesFilters(info.metadata, filters) }),
+      ...(query.exact && { exact: true }),
+    });
     const nodes = await this.getNodes(hits.map((h) => h.info.nodeId));
     return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
   }
@@ -356,7 +372,7 @@ export class IndexedDBVectorStore {
       return;
     }
     const total = segments.reduce((n, s) => n + s.nodeIds.length, 0);
-    const matrix = new VectorMatrix(config.dimensions, Math.max(total, 16));
+    const matrix = await createMatrix(config.dimensions, Math.max(total, 16));
     for (const s of segments) {
       matrix.append(
         s.nodeIds.map((nodeId, i) => ({ nodeId, refDocId: s.refDocIds[i]!, metadata: s.metadata[i]!, segment: s.id! })),
@@ -373,6 +389,12 @@ export class IndexedDBVectorStore {
   private notifyOtherTabs(): void {
     this.channel?.postMessage({ type: 'changed' });
   }
+}
+
+/** A matrix with the int8 first pass where WebAssembly SIMD is available. */
+async function createMatrix(dims: number, capacity: number): Promise<VectorMatrix> {
+  const kernel = await instantiateInt8DotKernel(1);
+  return new VectorMatrix(dims, capacity, kernel && new Int8Index(kernel, dims));
 }
 
 async function openDatabase(name: string): Promise<IDBPDatabase<PageragDBSchema>> {

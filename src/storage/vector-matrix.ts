@@ -1,4 +1,5 @@
 import type { Metadata } from '../schema/node.js';
+import type { Int8Index } from './int8-index.js';
 import { TopK } from './top-k.js';
 
 /** One stored row's identity: which node, document and storage segment it belongs to. */
@@ -9,9 +10,23 @@ export interface RowInfo {
   segment: number;
 }
 
+export interface SearchOptions {
+  /** Only rows whose info passes. */
+  accept?: (info: RowInfo) => boolean;
+  /** Skip the int8 first pass and scan float32 only. @default false */
+  exact?: boolean;
+  /** Shortlist size re-ranked in float32 after the int8 pass. @default max(10 × k, 100) */
+  rerank?: number;
+}
+
+/** Below this many rows the exact scan is as fast as the two-stage search. */
+const TWO_STAGE_MIN_ROWS = 2048;
+
 /**
  * All vectors of an index in one contiguous Float32Array (row-major), so a query is one linear
- * scan. Deleted rows are tombstoned and squeezed out once they are a quarter of the matrix.
+ * scan. With an {@link Int8Index}, large matrices are searched in two stages: SIMD int8 dot
+ * products pick a shortlist, float32 cosine re-ranks it. Deleted rows are tombstoned and
+ * squeezed out once they are a quarter of the matrix.
  */
 export class VectorMatrix {
   private data: Float32Array;
@@ -20,9 +35,21 @@ export class VectorMatrix {
   private readonly rowsByRefDoc = new Map<string, number[]>();
   private deleted = 0;
 
-  constructor(readonly dimensions: number, initialCapacity = 1024) {
+  private approx = new Float32Array(0);
+
+  constructor(
+    readonly dimensions: number,
+    initialCapacity = 1024,
+    private readonly int8: Int8Index | undefined = undefined,
+  ) {
     this.data = new Float32Array(initialCapacity * dimensions);
     this.inverseNorms = new Float32Array(initialCapacity);
+    int8?.reserve(initialCapacity);
+  }
+
+  /** Whether searches can use the int8 first pass. */
+  get hasInt8(): boolean {
+    return this.int8 !== undefined;
   }
 
   /** Live rows. */
@@ -38,9 +65,8 @@ export class VectorMatrix {
     this.data.set(vectors.subarray(0, infos.length * dims), base * dims);
     for (let i = 0; i < infos.length; i++) {
       const row = base + i;
-      let norm = 0;
-      for (let d = row * dims, end = d + dims; d < end; d++) norm += this.data[d]! * this.data[d]!;
-      this.inverseNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      this.inverseNorms[row] = inverseNorm(this.data.subarray(row * dims, (row + 1) * dims), dims);
+      this.int8?.set(row, this.data, row * dims);
       const info = infos[i]!;
       this.rows.push(info);
       const list = this.rowsByRefDoc.get(info.refDocId);
@@ -72,25 +98,52 @@ export class VectorMatrix {
     for (const info of this.rows) if (info && from.has(info.segment)) info.segment = to;
   }
 
-  /** Exact cosine top-k, optionally only over rows whose info passes `accept`. */
-  search(query: Float32Array, k: number, accept?: (info: RowInfo) => boolean): { info: RowInfo; score: number }[] {
-    const dims = this.dimensions;
-    let qNorm = 0;
-    for (let d = 0; d < dims; d++) qNorm += query[d]! * query[d]!;
-    const qInverse = qNorm > 0 ? 1 / Math.sqrt(qNorm) : 0;
-    const top = new TopK(Math.max(1, Math.min(k, this.size)));
-    const data = this.data;
-    const count = this.rows.length;
-    for (let row = 0; row < count; row++) {
-      const info = this.rows[row];
-      if (!info || (accept && !accept(info))) continue;
-      let dot = 0;
-      const offset = row * dims;
-      for (let d = 0; d < dims; d++) dot += query[d]! * data[offset + d]!;
-      top.push(row, dot * this.inverseNorms[row]! * qInverse);
-    }
+  /** Cosine top-k, highest first. */
+  search(query: Float32Array, k: number, options: SearchOptions = {}): { info: RowInfo; score: number }[] {
     if (this.size === 0) return [];
+    const count = this.rows.length;
+    const { accept } = options;
+    const qInverse = inverseNorm(query, this.dimensions);
+    const want = Math.max(1, Math.min(k, this.size));
+    let candidates: Iterable<number>;
+    if (this.int8 && !options.exact && count >= TWO_STAGE_MIN_ROWS) {
+      // Stage 1: approximate scores for every row, keep a shortlist.
+      if (this.approx.length < count) this.approx = new Float32Array(this.inverseNorms.length);
+      const approx = this.approx;
+      this.int8.dots(query, count, approx);
+      const shortlist = new TopK(Math.max(options.rerank ?? Math.max(10 * k, 100), want));
+      const norms = this.inverseNorms;
+      for (let row = 0; row < count; row++) {
+        const score = approx[row]! * norms[row]!;
+        if (score <= shortlist.threshold) continue;
+        const info = this.rows[row];
+        if (!info || (accept && !accept(info))) continue;
+        shortlist.push(row, score);
+      }
+      candidates = shortlist.sorted().map((c) => c.row);
+    } else {
+      candidates = this.liveRows(accept);
+    }
+    // Stage 2 (or the exact scan): float32 cosine.
+    const top = new TopK(want);
+    for (const row of candidates) top.push(row, this.dot(query, row) * this.inverseNorms[row]! * qInverse);
     return top.sorted().map(({ row, score }) => ({ info: this.rows[row]!, score }));
+  }
+
+  private *liveRows(accept: ((info: RowInfo) => boolean) | undefined): Generator<number> {
+    for (let row = 0; row < this.rows.length; row++) {
+      const info = this.rows[row];
+      if (info && (!accept || accept(info))) yield row;
+    }
+  }
+
+  private dot(query: Float32Array, row: number): number {
+    const data = this.data;
+    const dims = this.dimensions;
+    const offset = row * dims;
+    let dot = 0;
+    for (let d = 0; d < dims; d++) dot += query[d]! * data[offset + d]!;
+    return dot;
   }
 
   /** A copy of one document's vectors, for verification and export. */
@@ -126,6 +179,7 @@ export class VectorMatrix {
       if (!info) continue;
       if (write !== read) {
         this.data.copyWithin(write * dims, read * dims, (read + 1) * dims);
+        this.int8?.move(read, write);
         this.inverseNorms[write] = this.inverseNorms[read]!;
         this.rows[write] = info;
       }
@@ -137,4 +191,10 @@ export class VectorMatrix {
     this.rows.length = write;
     this.deleted = 0;
   }
+}
+
+function inverseNorm(vector: Float32Array, dims: number): number {
+  let norm = 0;
+  for (let d = 0; d < dims; d++) norm += vector[d]! * vector[d]!;
+  return norm > 0 ? 1 / Math.sqrt(norm) : 0;
 }

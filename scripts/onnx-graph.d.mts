@@ -1,0 +1,1 @@
+export declare function createRandom(seed: number): { uniform(): number; gaussian(): number };
