@@ -4,9 +4,27 @@ import { createRandom } from '../../scripts/onnx-graph.mjs';
  * A clustered synthetic set: a normalized Gaussian mixture (cluster centres plus noise), and
  * queries drawn the same way. Deterministic for a seed.
  */
-export function clusteredVectors({ rows, dims, queries, clusters, seed, noise = 0.6 }: { rows: number; dims: number; queries: number; clusters: number; seed: number; noise?: number }) {
-  const random = createRandom(seed);
-  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, () => random.gaussian()));
+export function clusteredVectors({
+  rows,
+  dims,
+  queries,
+  clusters,
+  seed,
+  centresSeed = seed,
+  noise = 0.6,
+}: {
+  rows: number;
+  dims: number;
+  queries: number;
+  clusters: number;
+  seed: number;
+  /** Seed of the cluster centres, so sets generated in chunks share them. */
+  centresSeed?: number;
+  noise?: number;
+}) {
+  const centreRandom = createRandom(centresSeed);
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, () => centreRandom.gaussian()));
+  const random = createRandom(seed + 1);
   const sample = (out: Float32Array, offset: number) => {
     const centre = centres[Math.floor(random.uniform() * clusters)]!;
     let norm = 0;

@@ -1,0 +1,354 @@
+// The benchmark page: runs in headless Chromium (scripts/bench.mjs starts it) and reports JSON.
+import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
+import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
+import { FakeEmbeddings } from '@langchain/core/utils/testing';
+import { Document as LCDocument } from '@langchain/core/documents';
+import { HNSW } from 'mememo';
+import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { IndexedDBVectorStore, TextNode, TransformersEmbedding, VectorStoreIndex, createWorkerEngine, pushIterator, StreamingResponse, applyModelSource } from '../src/index.js';
+import { ScriptedLLM } from '../test/support/scripted-llm.js';
+import { instantiateInt8DotKernel } from '../src/storage/int8-dot-kernel.js';
+import { Int8Index } from '../src/storage/int8-index.js';
+import { VectorMatrix, type RowInfo } from '../src/storage/vector-matrix.js';
+import { clusteredVectors } from '../test/support/vectors.js';
+
+type Row = Record<string, string | number | boolean | null>;
+const results: { figures: Row[]; peers: Row[]; notes: string[]; env: Row } = { figures: [], peers: [], notes: [], env: {} };
+const log = (...args: unknown[]) => console.log('[bench]', ...args);
+const params = new URLSearchParams(location.search);
+const SIZES = (params.get('sizes') ?? '10000,100000,1000000').split(',').map(Number);
+const PEER_SIZES = (params.get('peerSizes') ?? '10000,100000').split(',').map(Number);
+const DIMS = 384;
+const SEED = 42;
+const QUERIES = 100;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+const mb = () => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 1e6;
+
+async function timeQueries(run: (q: Float32Array) => unknown | Promise<unknown>, queries: Float32Array[]) {
+  const times: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    await run(q);
+    times.push(performance.now() - t);
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+function recallAt10(got: string[][], exact: string[][]): number {
+  let hit = 0;
+  got.forEach((ids, i) => (hit += ids.filter((id) => exact[i]!.includes(id)).length));
+  return hit / (exact.length * 10);
+}
+
+async function buildMatrix(rows: number, seed: number) {
+  const kernel = await instantiateInt8DotKernel(1);
+  const matrix = new VectorMatrix(DIMS, rows, kernel && new Int8Index(kernel, DIMS));
+  const chunk = 10_000;
+  let queries: Float32Array[] = [];
+  for (let start = 0; start < rows; start += chunk) {
+    const n = Math.min(chunk, rows - start);
+    const set = clusteredVectors({ rows: n, dims: DIMS, queries: start === 0 ? QUERIES : 0, clusters: 256, seed: seed + start, centresSeed: seed });
+    if (start === 0) queries = set.queries;
+    matrix.append(Array.from({ length: n }, (_, i): RowInfo => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, metadata: {}, segment: 0 })), set.vectors);
+  }
+  return { matrix, queries };
+}
+
+async function searchFigures(): Promise<void> {
+  for (const rows of SIZES) {
+    log(`search ${rows}`);
+    let built: Awaited<ReturnType<typeof buildMatrix>>;
+    const t0 = performance.now();
+    try {
+      built = await buildMatrix(rows, SEED);
+    } catch (error) {
+      results.notes.push(`${rows} rows: could not build the matrix in this tab (${(error as Error).message}).`);
+      continue;
+    }
+    const buildMs = performance.now() - t0;
+    const { matrix, queries } = built;
+    const exactIds: string[][] = [];
+    const exact = await timeQueries((q) => exactIds.push(matrix.search(q, 10, { exact: true }).map((r) => r.info.nodeId)), queries);
+    const fastIds: string[][] = [];
+    const fast = await timeQueries((q) => fastIds.push(matrix.search(q, 10).map((r) => r.info.nodeId)), queries);
+    results.figures.push({
+      figure: `top-10 query, ${rows.toLocaleString('en')} × ${DIMS}`,
+      'pagerag p50 ms': round(fast.p50),
+      'pagerag p95 ms': round(fast.p95),
+      'exact float32 p50 ms': round(exact.p50),
+      'recall@10': round(recallAt10(fastIds, exactIds), 4),
+      'build s': round(buildMs / 1000),
+      'heap MB': round(mb(), 0),
+    });
+    if (PEER_SIZES.includes(rows)) await peers(rows, matrix, queries, exactIds);
+  }
+}
+
+function vectorsOf(matrix: VectorMatrix, rows: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < rows; i++) out.push(Array.from(matrix.rowsOf(`d${i}`)[0]!.vector));
+  return out;
+}
+
+async function peers(rows: number, matrix: VectorMatrix, queries: Float32Array[], exactIds: string[][]): Promise<void> {
+  const vectors = vectorsOf(matrix, rows);
+  const pagerag = await timeQueries((q) => matrix.search(q, 10), queries);
+  const add = async (name: string, build: () => Promise<(q: Float32Array) => Promise<string[]>>, extra: Row = {}) => {
+    log(`peer ${name} ${rows}`);
+    try {
+      const t = performance.now();
+      const query = await build();
+      const buildMs = performance.now() - t;
+      const ids: string[][] = [];
+      const times = await timeQueries(async (q) => ids.push(await query(q)), queries);
+      results.peers.push({
+        peer: name,
+        rows,
+        'build s': round(buildMs / 1000),
+        'p50 ms': round(times.p50),
+        'p95 ms': round(times.p95),
+        'recall@10': round(recallAt10(ids, exactIds), 4),
+        'pagerag p50 / peer p50': round(pagerag.p50 / times.p50, 3),
+        ...extra,
+      });
+    } catch (error) {
+      results.peers.push({ peer: name, rows, error: (error as Error).message.slice(0, 160) });
+    }
+  };
+  await add('LangChain.js MemoryVectorStore', async () => {
+    const store = new MemoryVectorStore(new FakeEmbeddings());
+    await store.addVectors(vectors, vectors.map((_, i) => new LCDocument({ pageContent: '', metadata: { id: `n${i}` } })));
+    return async (q) => (await store.similaritySearchVectorWithScore(Array.from(q), 10)).map(([doc]) => doc.metadata.id as string);
+  });
+  await add('Orama vector search', async () => {
+    const db = create({ schema: { id: 'string', embedding: `vector[${DIMS}]` } as const });
+    await insertMultiple(db, vectors.map((embedding, i) => ({ id: `n${i}`, embedding })), 5000);
+    return async (q) => {
+      const found = await oramaSearch(db, { mode: 'vector', vector: { value: Array.from(q), property: 'embedding' }, similarity: 0, limit: 10, includeVectors: false });
+      return found.hits.map((h) => h.document.id as string);
+    };
+  });
+  if (rows <= 10_000) {
+    await add(
+      'MeMemo HNSW (IndexedDB)',
+      async () => {
+        const index = new HNSW({ distanceFunction: 'cosine', useIndexedDB: true, seed: SEED });
+        await index.bulkInsert(vectors.map((_, i) => `n${i}`), vectors);
+        return async (q) => (await index.query(Array.from(q), 10)).keys;
+      },
+      { note: 'HNSW, approximate' },
+    );
+  } else {
+    results.notes.push(`MeMemo at ${rows.toLocaleString('en')} rows was not run: its HNSW build with IndexedDB takes far longer than the benchmark's 15-minute budget.`);
+  }
+  await add('Voy (voy-search)', async () => {
+    const { Voy } = await loadVoy();
+    const voy = new Voy({ embeddings: vectors.map((embeddings, i) => ({ id: `n${i}`, title: '', url: '', embeddings })) });
+    return async (q) => (voy.search(q, 10) as { neighbors: { id: string }[] }).neighbors.map((n) => n.id);
+  });
+}
+
+/** Voy ships a wasm-bindgen "bundler" build (an ESM wasm import Vite cannot do): instantiate it by hand. */
+async function loadVoy(): Promise<{ Voy: new (resource: unknown) => { search(q: Float32Array, k: number): unknown } }> {
+  const glue = await import('voy-search/voy_search_bg.js');
+  const wasmUrl = (await import('voy-search/voy_search_bg.wasm?url')).default;
+  const { instance } = await WebAssembly.instantiateStreaming(fetch(wasmUrl), { './voy_search_bg.js': glue as unknown as WebAssembly.ModuleImports });
+  (glue as unknown as { __wbg_set_wasm(exports: unknown): void }).__wbg_set_wasm(instance.exports);
+  return glue as unknown as { Voy: new (resource: unknown) => { search(q: Float32Array, k: number): unknown } };
+}
+
+async function storageFigures(): Promise<void> {
+  const rows = 100_000;
+  log('storage');
+  const name = `bench-${Date.now()}`;
+  const { vectors } = clusteredVectors({ rows, dims: DIMS, queries: 0, clusters: 256, seed: SEED });
+  const store = await IndexedDBVectorStore.open(name);
+  // Stored under the 384-dimension fixture encoder's id, so a real query engine can search it below.
+  const embedModelId = params.get('embedModel') ?? 'fixtures/all-MiniLM-L6-v2-random';
+  const model = { model: embedModelId, dimensions: DIMS };
+  const perDoc = 10;
+  const docsPerWrite = 1000;
+  const t = performance.now();
+  for (let start = 0; start < rows; start += perDoc * docsPerWrite) {
+    const docs = [];
+    for (let d = start; d < Math.min(rows, start + perDoc * docsPerWrite); d += perDoc) {
+      const nodes = Array.from({ length: perDoc }, (_, i) => new TextNode({ id: `n${d + i}`, text: `chunk ${d + i}`, refDocId: `doc${d}` }));
+      docs.push({ refDocId: `doc${d}`, hash: String(d), nodes, vectors: nodes.map((_, i) => vectors.subarray((d + i) * DIMS, (d + i + 1) * DIMS)) });
+    }
+    await store.addDocuments(docs, model);
+  }
+  const writeMs = performance.now() - t;
+  await store.compact();
+  store.close();
+  const query = vectors.subarray(0, DIMS);
+  const t2 = performance.now();
+  const reopened = await IndexedDBVectorStore.open(name);
+  await reopened.query({ queryEmbedding: query, similarityTopK: 10 });
+  const openMs = performance.now() - t2;
+  await engineFigures(reopened, embedModelId);
+  reopened.close();
+  await IndexedDBVectorStore.delete(name);
+  results.figures.push({ figure: 'write 100k precomputed vectors with nodes to IndexedDB', 'vectors/s': round(rows / (writeMs / 1000), 0), 's': round(writeMs / 1000) });
+  results.figures.push({ figure: 'open a stored 100k × 384 index until the first query ran', ms: round(openMs, 0) });
+}
+
+/** Time to first token minus its parts, and main-thread long tasks, on the 100k index. */
+async function engineFigures(store: IndexedDBVectorStore, embedModelId: string): Promise<void> {
+  log('engine');
+  const source = { localModelPath: '/models/', allowRemoteModels: false, useBrowserCache: false };
+  const embedModel = new TransformersEmbedding({ model: embedModelId, device: 'wasm', modelSource: source });
+  const index = await VectorStoreIndex.fromVectorStore(store, { embedModel });
+  const llm = new ScriptedLLM({ delayMs: 0 });
+  const question = 'What did the author do growing up?';
+  const overheads: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    let t = performance.now();
+    const q = await embedModel.getQueryEmbedding(question);
+    const embedMs = performance.now() - t;
+    t = performance.now();
+    await store.query({ queryEmbedding: q, similarityTopK: 2 });
+    const searchMs = performance.now() - t;
+    t = performance.now();
+    for await (const _ of llm.streamComplete('warm')) break;
+    const modelFirstMs = performance.now() - t;
+    const response = await index.asQueryEngine({ llm, streaming: true, similarityTopK: 2 }).query(question);
+    for await (const _ of response.responseGen) break;
+    overheads.push(response.firstTokenMs! - (embedMs + searchMs + modelFirstMs));
+  }
+  results.figures.push({ figure: 'time to first token minus (query embedding + search + model first token), 100k index', 'p50 ms': round(percentile(overheads, 50), 3) });
+
+  const worker = new Worker(new URL('../test/support/llm-worker.ts', import.meta.url), { type: 'module', name: JSON.stringify({ maxNewTokens: 200 }) });
+  const workerLLM = await createWorkerEngine(worker);
+  await workerLLM.complete('warm up');
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+  observer.observe({ type: 'longtask', buffered: false });
+  for (let i = 0; i < 5; i++) await (await index.asQueryEngine({ llm: workerLLM, streaming: true, similarityTopK: 2 }).query(question)).getResponse();
+  await new Promise((r) => setTimeout(r, 100));
+  observer.disconnect();
+  worker.terminate();
+  results.figures.push({
+    figure: 'main-thread long tasks during 5 queries, LLM in a worker, retrieval on the page, 100k index',
+    'long tasks': longTasks.length,
+    'longest ms': round(Math.max(0, ...longTasks), 0),
+  });
+}
+
+async function bridgeFigures(): Promise<void> {
+  log('bridge');
+  const n = 10_000;
+  // Baseline: a plain async generator over the same deltas; the bridge adds push buffering and StreamingResponse.
+  const t0 = performance.now();
+  let count = 0;
+  for await (const _ of (async function* () {
+    for (let i = 0; i < n; i++) yield 'x';
+  })())
+    count++;
+  const baseline = performance.now() - t0;
+  const t1 = performance.now();
+  const stream = pushIterator<string>({
+    merge: (a, b) => a + b,
+    start: async (sink) => {
+      // Like a model: one delta, then the producer yields.
+      for (let i = 0; i < n; i++) {
+        sink.push('x');
+        await Promise.resolve();
+      }
+    },
+  });
+  const response = new StreamingResponse({ stream, sourceNodes: [] });
+  count = 0;
+  for await (const _ of response.responseGen) count++;
+  const bridged = performance.now() - t1;
+  results.figures.push({ figure: 'streaming bridge cost per delta (10k deltas)', 'ms/delta': round(bridged / n, 5), 'plain generator ms/delta': round(baseline / n, 5), deltas: count });
+}
+
+async function embeddingFigures(): Promise<void> {
+  log('embedding');
+  const source = { localModelPath: '/models/', allowRemoteModels: false, useBrowserCache: false };
+  const model = params.get('embedModel') ?? 'fixtures/all-MiniLM-L6-v2-random';
+  const lines = (await (await fetch('/bench-data/scifact-texts.json')).json()) as string[];
+  const texts = lines.slice(0, 256);
+  for (const device of ['wasm', 'webgpu'] as const) {
+    const embed = new TransformersEmbedding({ model, device, modelSource: source, batchSize: 32 });
+    await embed.load();
+    await embed.getTextEmbeddings(texts.slice(0, 32));
+    await applyModelSource(source);
+    const bare = (await pipeline('feature-extraction', model, { device, dtype: 'fp32' })) as FeatureExtractionPipeline;
+    await bare(texts.slice(0, 32), { pooling: 'mean', normalize: true });
+    const runs = 3;
+    let pageragMs = 0;
+    let bareMs = 0;
+    for (let r = 0; r < runs; r++) {
+      let t = performance.now();
+      await embed.getTextEmbeddings(texts);
+      pageragMs += performance.now() - t;
+      t = performance.now();
+      for (let i = 0; i < texts.length; i += 32) await bare(texts.slice(i, i + 32), { pooling: 'mean', normalize: true });
+      bareMs += performance.now() - t;
+    }
+    results.figures.push({
+      figure: `embedding throughput, ${device} (${model}, 256 SciFact texts, batch 32)`,
+      'pagerag texts/s': round((texts.length * runs) / (pageragMs / 1000), 1),
+      'bare pipeline texts/s': round((texts.length * runs) / (bareMs / 1000), 1),
+      'overhead %': round((100 * (pageragMs - bareMs)) / bareMs, 1),
+    });
+    await embed.dispose();
+    await bare.dispose();
+  }
+}
+
+async function scifactFigures(): Promise<void> {
+  log('scifact');
+  const source = { localModelPath: '/models/', allowRemoteModels: false, useBrowserCache: false };
+  const model = params.get('embedModel') ?? 'fixtures/all-MiniLM-L6-v2-random';
+  const texts = (await (await fetch('/bench-data/scifact-texts.json')).json()) as string[];
+  const embed = new TransformersEmbedding({ model, device: 'wasm', modelSource: source, batchSize: 64 });
+  const t = performance.now();
+  const vectors = await embed.getTextEmbeddings(texts);
+  const embedMs = performance.now() - t;
+  const kernel = await instantiateInt8DotKernel(1);
+  const matrix = new VectorMatrix(embed.dimensions, texts.length, kernel && new Int8Index(kernel, embed.dimensions));
+  const flat = new Float32Array(texts.length * embed.dimensions);
+  vectors.forEach((v, i) => flat.set(v, i * embed.dimensions));
+  matrix.append(texts.map((_, i) => ({ nodeId: `s${i}`, refDocId: `s${i}`, metadata: {}, segment: 0 })), flat);
+  const queries = vectors.filter((_, i) => i % 50 === 0);
+  const exactIds = queries.map((q) => matrix.search(q, 10, { exact: true }).map((r) => r.info.nodeId));
+  const ids: string[][] = [];
+  const times = await timeQueries((q) => ids.push(matrix.search(q, 10).map((r) => r.info.nodeId)), queries);
+  results.figures.push({
+    figure: `SciFact corpus (${texts.length} docs) embedded with ${model}`,
+    'embed docs/s': round(texts.length / (embedMs / 1000), 1),
+    'query p50 ms': round(times.p50, 3),
+    'recall@10': round(recallAt10(ids, exactIds), 4),
+  });
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  results.env = {
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated: globalThis.crossOriginIsolated,
+    seed: SEED,
+    vectors: `normalized Gaussian mixture, 256 clusters, ${DIMS} dimensions, seed ${SEED}`,
+  };
+  const steps = (params.get('steps') ?? 'search,storage,bridge,embedding,scifact').split(',');
+  const table: Record<string, () => Promise<void>> = { search: searchFigures, storage: storageFigures, bridge: bridgeFigures, embedding: embeddingFigures, scifact: scifactFigures };
+  for (const step of steps) {
+    try {
+      await table[step]!();
+    } catch (error) {
+      results.notes.push(`${step} failed: ${(error as Error).message}`);
+    }
+  }
+  results.env.totalSeconds = round((performance.now() - started) / 1000, 1);
+  (window as unknown as { __benchResults: unknown }).__benchResults = results;
+}
+
+void main();
