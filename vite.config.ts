@@ -8,7 +8,8 @@ const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'id
 
 export default defineConfig({
   publicDir: false,
-  server: { headers: ISOLATION_HEADERS },
+  // The shared eval data beside the repo is read by the SciFact test through /@fs/.
+  server: { headers: ISOLATION_HEADERS, fs: { allow: ['.', '../shared'] } },
   build: {
     outDir: 'dist',
     target: 'es2022',

@@ -85,3 +85,12 @@ export type { CreateLocalLLMOptions } from './llms/create-local-llm.js';
 export { exposeLLM } from './worker/expose-llm.js';
 export { WorkerLLM, createWorkerEngine } from './worker/worker-llm.js';
 export type { WorkerRequest, WorkerReply, SerializedError, MessagePortLike } from './worker/protocol.js';
+
+export { BM25Retriever } from './retrieval/bm25-retriever.js';
+export { QueryFusionRetriever } from './retrieval/query-fusion-retriever.js';
+export type { FusionMode, QueryFusionRetrieverOptions } from './retrieval/query-fusion-retriever.js';
+export { analyze as englishAnalyzer, ENGLISH_STOP_WORDS } from './retrieval/bm25/english-analyzer.js';
+export { porterStem } from './retrieval/bm25/porter-stemmer.js';
+export type { BM25Params } from './retrieval/bm25/bm25-index.js';
+export type { KeywordQuery, VectorStoreOptions } from './storage/indexeddb-vector-store.js';
+export type { RetrieverOptions } from './indices/vector-store-index.js';

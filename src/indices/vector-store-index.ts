@@ -5,6 +5,9 @@ import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
 import type { ProgressCallback } from '../progress.js';
 import type { MetadataFilters } from '../retrieval/metadata-filters.js';
 import { VectorIndexRetriever } from '../retrieval/vector-index-retriever.js';
+import { BM25Retriever } from '../retrieval/bm25-retriever.js';
+import { QueryFusionRetriever, type FusionMode } from '../retrieval/query-fusion-retriever.js';
+import type { BaseRetriever } from '../retrieval/retriever.js';
 import { Document, documentHash } from '../schema/document.js';
 import type { IndexedDBVectorStore, StoredDocument } from '../storage/indexeddb-vector-store.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -25,6 +28,10 @@ export interface QueryEngineOptions<S extends boolean, M extends ResponseMode> {
   streaming?: S;
   /** @default 2 */
   similarityTopK?: number;
+  /** Retrieval: "vector", "bm25" or "hybrid". @default "vector" */
+  retrieverMode?: RetrieverOptions['mode'];
+  /** Hybrid weight of the vector side. @default 0.5 */
+  alpha?: number;
   /** @default "compact" */
   responseMode?: M;
   filters?: MetadataFilters;
@@ -33,6 +40,18 @@ export interface QueryEngineOptions<S extends boolean, M extends ResponseMode> {
   refineTemplate?: PromptTemplate;
   summaryTemplate?: PromptTemplate;
   onEvent?: EventCallback;
+}
+
+export interface RetrieverOptions {
+  /** @default "vector" */
+  mode?: 'vector' | 'bm25' | 'hybrid';
+  /** @default 2 */
+  similarityTopK?: number;
+  filters?: MetadataFilters;
+  /** Hybrid only: weight of the vector side, 1 − alpha for keywords. @default 0.5 */
+  alpha?: number;
+  /** Hybrid only. @default "relative_score" */
+  fusionMode?: FusionMode;
 }
 
 export type ChatMode = 'condense_plus_context' | 'context' | 'condense_question';
@@ -151,11 +170,41 @@ export class VectorStoreIndex {
   }
 
   /**
+   * A retriever over this index: `vector` (cosine), `bm25` (keywords) or `hybrid` (both, fused).
+   *
    * @example
    * const retriever = index.asRetriever({ similarityTopK: 5, filters: { filters: [{ key: 'lang', value: 'en' }] } });
+   * const hybrid = index.asRetriever({ mode: 'hybrid', alpha: 0.5, similarityTopK: 5 });
    */
-  asRetriever(options: { similarityTopK?: number; filters?: MetadataFilters } = {}): VectorIndexRetriever {
-    return new VectorIndexRetriever({ vectorStore: this.vectorStore, embedModel: this.embedModel, ...options });
+  asRetriever(options?: { mode?: 'vector'; similarityTopK?: number; filters?: MetadataFilters }): VectorIndexRetriever;
+  asRetriever(options: RetrieverOptions & { mode: 'bm25' }): BM25Retriever;
+  asRetriever(options: RetrieverOptions & { mode: 'hybrid' }): QueryFusionRetriever;
+  asRetriever(options?: RetrieverOptions): BaseRetriever;
+  asRetriever(options: RetrieverOptions = {}): BaseRetriever {
+    const { mode = 'vector', similarityTopK, filters, alpha = 0.5, fusionMode = 'relative_score' } = options;
+    const common = { vectorStore: this.vectorStore, ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) };
+    switch (mode) {
+      case 'vector':
+        return new VectorIndexRetriever({ ...common, embedModel: this.embedModel });
+      case 'bm25':
+        return new BM25Retriever(common);
+      case 'hybrid': {
+        if (!(alpha >= 0 && alpha <= 1)) throw new InvalidArgumentError(`Expected alpha to be a number from 0 (keywords only) to 1 (vectors only), got ${describeValue(alpha)}.`);
+        // Each side fetches a deeper list so fusion can promote what only one of them found.
+        const depth = Math.max(10, 4 * (similarityTopK ?? 2));
+        return new QueryFusionRetriever({
+          retrievers: [
+            new VectorIndexRetriever({ ...common, similarityTopK: depth, embedModel: this.embedModel }),
+            new BM25Retriever({ ...common, similarityTopK: depth }),
+          ],
+          mode: fusionMode,
+          retrieverWeights: [alpha, 1 - alpha],
+          ...(similarityTopK !== undefined && { similarityTopK }),
+        });
+      }
+      default:
+        throw new InvalidArgumentError(`Unknown retriever mode ${describeValue(mode)}. Expected "vector", "bm25" or "hybrid".`);
+    }
   }
 
   /**
@@ -167,8 +216,13 @@ export class VectorStoreIndex {
    * for await (const delta of response.responseGen) console.log(delta);
    */
   asQueryEngine<S extends boolean = false, M extends ResponseMode = 'compact'>(options: QueryEngineOptions<S, M>) {
-    const { similarityTopK, filters, nodePostprocessors, onEvent, ...synthesizerOptions } = options ?? ({} as QueryEngineOptions<S, M>);
-    const retriever = this.asRetriever({ ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) });
+    const { similarityTopK, filters, retrieverMode, alpha, nodePostprocessors, onEvent, ...synthesizerOptions } = options ?? ({} as QueryEngineOptions<S, M>);
+    const retriever = this.asRetriever({
+      ...(retrieverMode && { mode: retrieverMode }),
+      ...(alpha !== undefined && { alpha }),
+      ...(similarityTopK !== undefined && { similarityTopK }),
+      ...(filters && { filters }),
+    });
     const responseSynthesizer = getResponseSynthesizer({ ...synthesizerOptions, ...(onEvent && { onEvent }) });
     return new RetrieverQueryEngine({ retriever, responseSynthesizer, ...(nodePostprocessors && { nodePostprocessors }), ...(onEvent && { onEvent }) });
   }

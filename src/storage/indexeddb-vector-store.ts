@@ -15,6 +15,7 @@ import { throwIfAborted } from '../util/abort.js';
 import { SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type SegmentRecord } from './schema.js';
 import { VectorMatrix, type RowInfo } from './vector-matrix.js';
 import { Int8Index } from './int8-index.js';
+import { BM25Index, keywordRow, type BM25Params } from '../retrieval/bm25/bm25-index.js';
 import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
 
 /** One source document as written: its nodes and their vectors, in the same order. */
@@ -36,6 +37,17 @@ export interface VectorStoreQuery {
    * @default false
    */
   exact?: boolean;
+}
+
+export interface KeywordQuery {
+  query: string;
+  similarityTopK: number;
+  filters?: MetadataFilters;
+}
+
+export interface VectorStoreOptions {
+  /** BM25 parameters of the keyword index. @default { k1: 0.9, b: 0.4 } */
+  bm25?: BM25Params;
 }
 
 export interface EmbedModelInfo {
@@ -60,26 +72,31 @@ const SEGMENT_ROWS = 4096;
  */
 export class IndexedDBVectorStore {
   readonly name: string;
-  private db: IDBPDatabase<PageragDBSchema>;
+  private db: IDBPDatabase<PageragDBSchema> | undefined;
+  private closed = false;
   private config: IndexConfig | undefined;
   private matrix: VectorMatrix | undefined;
+  private keywords: BM25Index;
+  private readonly bm25Params: BM25Params;
   private readonly channel: BroadcastChannel | undefined;
   private stale = false;
 
-  private constructor(name: string, db: IDBPDatabase<PageragDBSchema>) {
+  private constructor(name: string, options: VectorStoreOptions) {
     this.name = name;
-    this.db = db;
+    this.bm25Params = options.bm25 ?? {};
+    this.keywords = new BM25Index(this.bm25Params);
     // Another tab that writes this index tells us; we reload before the next read.
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(DB_PREFIX + name) : undefined;
     if (this.channel) this.channel.onmessage = () => (this.stale = true);
   }
 
   /** Opens (or creates) the index called `name` and loads its vectors into memory. */
-  static async open(name: string): Promise<IndexedDBVectorStore> {
+  static async open(name: string, options: VectorStoreOptions = {}): Promise<IndexedDBVectorStore> {
     if (typeof name !== 'string' || name === '') {
       throw new InvalidArgumentError(`Expected the index name to be a non-empty string, got ${describeValue(name)}.`);
     }
-    const store = new IndexedDBVectorStore(name, await openDatabase(name));
+    const store = new IndexedDBVectorStore(name, options);
+    await store.connection();
     await store.reload();
     return store;
   }
@@ -118,6 +135,7 @@ export class IndexedDBVectorStore {
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
     const rows: RowInfo[] = [];
+    const keywordRows: ReturnType<typeof keywordRow>[] = [];
     const vectors = new Float32Array(documents.reduce((n, d) => n + d.nodes.length, 0) * dims);
     for (const doc of documents) {
       if (doc.nodes.length !== doc.vectors.length) {
@@ -131,7 +149,9 @@ export class IndexedDBVectorStore {
           }
         }
         vectors.set(vector, rows.length * dims);
-        rows.push({ nodeId: doc.nodes[i]!.id, refDocId: doc.refDocId, metadata: doc.nodes[i]!.metadata, segment: -1 });
+        const node = doc.nodes[i]!;
+        rows.push({ nodeId: node.id, refDocId: doc.refDocId, metadata: node.metadata, segment: -1 });
+        keywordRows.push(keywordRow(node.id, doc.refDocId, node.metadata, node.text));
       });
     }
 
@@ -140,7 +160,7 @@ export class IndexedDBVectorStore {
       const matrix = await createMatrix(dims, 1024);
       this.matrix ??= matrix;
     }
-    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
     const done = tx.done;
     let segmentId = -1;
     try {
@@ -158,6 +178,7 @@ export class IndexedDBVectorStore {
           refDocIds: rows.map((r) => r.refDocId),
           metadata: rows.map((r) => r.metadata),
           vectors,
+          keywords: keywordRows.map(({ terms, freqs }) => ({ terms, freqs })),
         });
       }
       const writes: Promise<unknown>[] = [];
@@ -180,16 +201,20 @@ export class IndexedDBVectorStore {
 
     if (!this.config) this.config = { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: dims, createdAt: Date.now() };
     const matrix = this.matrix;
-    for (const doc of documents) matrix.removeRefDoc(doc.refDocId);
+    for (const doc of documents) {
+      matrix.removeRefDoc(doc.refDocId);
+      this.keywords.removeRefDoc(doc.refDocId);
+    }
     for (const row of rows) row.segment = segmentId;
     matrix.append(rows, vectors);
+    for (const row of keywordRows) this.keywords.add(row);
     this.notifyOtherTabs();
   }
 
   /** Deletes a document's nodes, vectors and docstore entry in one transaction. Resolves `false` if it was not stored. */
   async deleteRefDoc(refDocId: string): Promise<boolean> {
     await this.refreshIfStale();
-    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
     const done = tx.done;
     let existed: boolean;
     try {
@@ -201,18 +226,19 @@ export class IndexedDBVectorStore {
       throw await toWriteError(error, 0, this.config?.dimensions ?? 0);
     }
     this.matrix?.removeRefDoc(refDocId);
+    this.keywords.removeRefDoc(refDocId);
     if (existed) this.notifyOtherTabs();
     return existed;
   }
 
   /** The docstore entry of a document, if stored. */
   async getRefDoc(refDocId: string): Promise<DocRecord | undefined> {
-    return this.db.get('docs', refDocId);
+    return (await this.connection()).get('docs', refDocId);
   }
 
   /** Every docstore entry. */
   async listRefDocs(): Promise<DocRecord[]> {
-    return this.db.getAll('docs');
+    return (await this.connection()).getAll('docs');
   }
 
   /** Nearest nodes by cosine similarity, highest first. */
@@ -237,9 +263,23 @@ export class IndexedDBVectorStore {
     return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
   }
 
+  /** BM25 keyword search over the same nodes, highest score first. */
+  async keywordQuery(query: KeywordQuery): Promise<NodeWithScore[]> {
+    if (typeof query?.query !== 'string') throw new InvalidArgumentError(`Expected the query to be a string, got ${describeValue(query?.query)}.`);
+    if (!Number.isInteger(query.similarityTopK) || query.similarityTopK < 1) {
+      throw new InvalidArgumentError(`Expected similarityTopK to be a positive integer, got ${describeValue(query.similarityTopK)}.`);
+    }
+    validateFilters(query.filters);
+    await this.refreshIfStale();
+    const filters = query.filters;
+    const hits = this.keywords.search(query.query, query.similarityTopK, filters && ((metadata) => matchesFilters(metadata, filters)));
+    const nodes = await this.getNodes(hits.map((h) => h.row.nodeId));
+    return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
+  }
+
   /** Nodes by id, in the same order (`undefined` for unknown ids). */
   async getNodes(ids: readonly string[]): Promise<(TextNode | undefined)[]> {
-    const tx = this.db.transaction('nodes');
+    const tx = (await this.connection()).transaction('nodes');
     const records = await Promise.all(ids.map((id) => tx.store.get(id)));
     await tx.done;
     return records.map((r) => r && fromNodeRecord(r));
@@ -247,7 +287,7 @@ export class IndexedDBVectorStore {
 
   /** Every stored node of one document. */
   async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
-    const records = await this.db.getAllFromIndex('nodes', 'refDocId', refDocId);
+    const records = await (await this.connection()).getAllFromIndex('nodes', 'refDocId', refDocId);
     return records.map(fromNodeRecord);
   }
 
@@ -257,7 +297,7 @@ export class IndexedDBVectorStore {
    */
   async compact(): Promise<void> {
     await this.refreshIfStale();
-    const tx = this.db.transaction(['segments', 'docs'], 'readwrite');
+    const tx = (await this.connection()).transaction(['segments', 'docs'], 'readwrite');
     const done = tx.done;
     const moves: { from: Set<number>; to: number }[] = [];
     try {
@@ -271,12 +311,13 @@ export class IndexedDBVectorStore {
       let groupRows = 0;
       const flush = async () => {
         if (group.length < 2) return;
-        const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], vectors: new Float32Array(groupRows * dims) };
+        const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], vectors: new Float32Array(groupRows * dims), keywords: [] };
         let offset = 0;
         for (const s of group) {
           merged.nodeIds.push(...s.nodeIds);
           merged.refDocIds.push(...s.refDocIds);
           merged.metadata.push(...s.metadata);
+          merged.keywords.push(...s.keywords);
           merged.vectors.set(s.vectors, offset);
           offset += s.vectors.length;
           await tx.objectStore('segments').delete(s.id!);
@@ -312,7 +353,7 @@ export class IndexedDBVectorStore {
    */
   async verify(): Promise<string[]> {
     const problems: string[] = [];
-    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs']);
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs']);
     const [config, segments, nodeKeys, docs] = await Promise.all([
       tx.objectStore('meta').get('config'),
       tx.objectStore('segments').getAll(),
@@ -324,6 +365,7 @@ export class IndexedDBVectorStore {
     const rowOwner = new Map<string, { refDocId: string; segment: number }>();
     for (const s of segments) {
       if (s.vectors.length !== s.nodeIds.length * dims) problems.push(`segment ${s.id} has ${s.vectors.length} floats for ${s.nodeIds.length} rows of ${dims}`);
+      if (s.keywords?.length !== s.nodeIds.length) problems.push(`segment ${s.id} has keyword data for ${s.keywords?.length ?? 0} of ${s.nodeIds.length} rows`);
       s.nodeIds.forEach((id, i) => {
         if (rowOwner.has(id)) problems.push(`node ${id} has more than one vector`);
         rowOwner.set(id, { refDocId: s.refDocIds[i]!, segment: s.id! });
@@ -344,29 +386,52 @@ export class IndexedDBVectorStore {
     for (const node of nodeKeys) if (!listed.has(node.id)) problems.push(`node ${node.id} is stored but no document lists it`);
     for (const id of rowOwner.keys()) if (!listed.has(id)) problems.push(`vector of node ${id} is stored but no document lists it`);
     if (this.matrix && !this.stale && this.matrix.size !== rowOwner.size) problems.push(`memory holds ${this.matrix.size} vectors, storage ${rowOwner.size}`);
+    if (!this.stale && this.keywords.size !== rowOwner.size) problems.push(`the keyword index holds ${this.keywords.size} rows, storage ${rowOwner.size}`);
     return problems;
   }
 
   /** Deletes every document and the recorded embedding model. */
   async clear(): Promise<void> {
-    const tx = this.db.transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
     await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('nodes').clear(), tx.objectStore('docs').clear(), tx.done]);
     this.config = undefined;
     this.matrix = undefined;
+    this.keywords = new BM25Index(this.bm25Params);
     this.notifyOtherTabs();
   }
 
+  /** Closes the database; the store cannot be used afterwards (open it again). */
   close(): void {
+    this.closed = true;
     this.channel?.close();
-    this.db.close();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /**
+   * The open database. When another connection needs it (a delete, or a newer pagerag upgrading it
+   * in another tab), this one closes at once instead of blocking it, and reopens on next use.
+   */
+  private async connection(): Promise<IDBPDatabase<PageragDBSchema>> {
+    if (this.closed) throw new InvalidArgumentError(`Index "${this.name}" was closed: open it again with IndexedDBVectorStore.open("${this.name}").`);
+    if (this.db) return this.db;
+    const db = await openDatabase(this.name, () => {
+      db.close();
+      if (this.db === db) this.db = undefined;
+      // Whatever replaces the database may hold other data: reload before the next read.
+      this.stale = true;
+    });
+    this.db = db;
+    return db;
   }
 
   /** Reloads all vectors from storage (after another tab wrote). */
   async reload(): Promise<void> {
     this.stale = false;
-    const tx = this.db.transaction(['meta', 'segments']);
+    const tx = (await this.connection()).transaction(['meta', 'segments']);
     const [config, segments] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll(), tx.done]);
     this.config = config;
+    this.keywords = new BM25Index(this.bm25Params);
     if (!config) {
       this.matrix = undefined;
       return;
@@ -378,6 +443,10 @@ export class IndexedDBVectorStore {
         s.nodeIds.map((nodeId, i) => ({ nodeId, refDocId: s.refDocIds[i]!, metadata: s.metadata[i]!, segment: s.id! })),
         s.vectors,
       );
+      s.nodeIds.forEach((nodeId, i) => {
+        const keywords = s.keywords?.[i];
+        if (keywords) this.keywords.add({ nodeId, refDocId: s.refDocIds[i]!, metadata: s.metadata[i]!, ...keywords });
+      });
     }
     this.matrix = matrix;
   }
@@ -397,7 +466,7 @@ async function createMatrix(dims: number, capacity: number): Promise<VectorMatri
   return new VectorMatrix(dims, capacity, kernel && new Int8Index(kernel, dims));
 }
 
-async function openDatabase(name: string): Promise<IDBPDatabase<PageragDBSchema>> {
+async function openDatabase(name: string, onVersionChange: () => void): Promise<IDBPDatabase<PageragDBSchema>> {
   try {
     return await openDB<PageragDBSchema>(DB_PREFIX + name, SCHEMA_VERSION, {
       upgrade(db, oldVersion) {
@@ -409,7 +478,7 @@ async function openDatabase(name: string): Promise<IDBPDatabase<PageragDBSchema>
         }
       },
       blocking() {
-        // A newer version wants the database (another tab upgraded pagerag): let it proceed.
+        onVersionChange();
       },
     });
   } catch (error) {
@@ -447,6 +516,7 @@ async function removeDocument(tx: WriteTx, refDocId: string): Promise<boolean> {
         nodeIds: segment.nodeIds.filter((_, i) => keep[i]),
         refDocIds: segment.refDocIds.filter((_, i) => keep[i]),
         metadata: segment.metadata.filter((_, i) => keep[i]),
+        keywords: segment.keywords.filter((_, i) => keep[i]),
         vectors,
       });
     }

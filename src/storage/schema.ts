@@ -21,6 +21,8 @@ export interface SegmentRecord {
   refDocIds: string[];
   metadata: Metadata[];
   vectors: Float32Array;
+  /** Per row: analyzed terms and their counts, for BM25 (same order as `nodeIds`). */
+  keywords: { terms: string[]; freqs: number[] }[];
 }
 
 export interface NodeRecord {

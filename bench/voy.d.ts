@@ -1,0 +1,1 @@
+declare module 'voy-search/voy_search_bg.js';

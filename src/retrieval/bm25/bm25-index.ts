@@ -1,0 +1,124 @@
+import type { Metadata } from '../../schema/node.js';
+import { TopK } from '../../storage/top-k.js';
+import { analyze, termFrequencies } from './english-analyzer.js';
+
+/** One stored row's keyword data: analyzed terms and their counts. */
+export interface KeywordRow {
+  nodeId: string;
+  refDocId: string;
+  metadata: Metadata;
+  terms: string[];
+  freqs: number[];
+}
+
+export interface BM25Params {
+  /** Term-frequency saturation. @default 0.9 (Anserini's BEIR runs) */
+  k1?: number;
+  /** Length normalisation. @default 0.4 (Anserini's BEIR runs) */
+  b?: number;
+}
+
+interface DocEntry {
+  row: KeywordRow;
+  length: number;
+}
+
+/** Analyzes a node's text into the row the keyword index stores. */
+export function keywordRow(nodeId: string, refDocId: string, metadata: Metadata, text: string): KeywordRow {
+  const freqs = termFrequencies(analyze(text));
+  return { nodeId, refDocId, metadata, terms: [...freqs.keys()], freqs: [...freqs.values()] };
+}
+
+/**
+ * An in-memory inverted index scored with Lucene's BM25:
+ * idf = ln(1 + (N − df + 0.5) / (df + 0.5)), tf part = tf / (tf + k1 · (1 − b + b · dl / avgdl)).
+ * Rows are persisted in IndexedDB with the vectors (see IndexedDBVectorStore); this is rebuilt from them.
+ */
+export class BM25Index {
+  readonly k1: number;
+  readonly b: number;
+  private docs: (DocEntry | undefined)[] = [];
+  private readonly postings = new Map<string, { docs: number[]; tfs: number[]; df: number }>();
+  private readonly byRefDoc = new Map<string, number[]>();
+  private totalLength = 0;
+  private live = 0;
+
+  constructor(params: BM25Params = {}) {
+    this.k1 = params.k1 ?? 0.9;
+    this.b = params.b ?? 0.4;
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  add(row: KeywordRow): void {
+    const doc = this.docs.length;
+    const length = row.freqs.reduce((n, f) => n + f, 0);
+    this.docs.push({ row, length });
+    this.totalLength += length;
+    this.live++;
+    row.terms.forEach((term, i) => {
+      let posting = this.postings.get(term);
+      if (!posting) this.postings.set(term, (posting = { docs: [], tfs: [], df: 0 }));
+      posting.docs.push(doc);
+      posting.tfs.push(row.freqs[i]!);
+      posting.df++;
+    });
+    const list = this.byRefDoc.get(row.refDocId);
+    if (list) list.push(doc);
+    else this.byRefDoc.set(row.refDocId, [doc]);
+  }
+
+  removeRefDoc(refDocId: string): void {
+    for (const doc of this.byRefDoc.get(refDocId) ?? []) {
+      const entry = this.docs[doc]!;
+      for (const term of entry.row.terms) this.postings.get(term)!.df--;
+      this.totalLength -= entry.length;
+      this.live--;
+      this.docs[doc] = undefined;
+    }
+    this.byRefDoc.delete(refDocId);
+    // Postings still list removed docs (skipped at search); rebuild once they are a quarter.
+    if (this.docs.length > 64 && this.live * 4 < this.docs.length * 3) this.rebuild();
+  }
+
+  /** BM25 top-k for a query text (analyzed like the documents; repeated query terms count more, as in Anserini). */
+  search(query: string, k: number, accept?: (metadata: Metadata) => boolean): { row: KeywordRow; score: number }[] {
+    if (this.live === 0) return [];
+    const scores = new Float64Array(this.docs.length);
+    const touched: number[] = [];
+    const avgLength = this.totalLength / this.live;
+    const n = this.live;
+    for (const [term, weight] of termFrequencies(analyze(query))) {
+      const posting = this.postings.get(term);
+      if (!posting || posting.df === 0) continue;
+      const idf = Math.log(1 + (n - posting.df + 0.5) / (posting.df + 0.5));
+      for (let i = 0; i < posting.docs.length; i++) {
+        const doc = posting.docs[i]!;
+        const entry = this.docs[doc];
+        if (!entry) continue;
+        const tf = posting.tfs[i]!;
+        const norm = tf + this.k1 * (1 - this.b + (this.b * entry.length) / avgLength);
+        if (scores[doc] === 0) touched.push(doc);
+        scores[doc]! += weight * idf * (tf / norm);
+      }
+    }
+    const top = new TopK(Math.max(1, k));
+    for (const doc of touched) {
+      if (accept && !accept(this.docs[doc]!.row.metadata)) continue;
+      top.push(doc, scores[doc]!);
+    }
+    return top.sorted().map(({ row, score }) => ({ row: this.docs[row]!.row, score }));
+  }
+
+  private rebuild(): void {
+    const rows = this.docs.filter((d): d is DocEntry => d !== undefined).map((d) => d.row);
+    this.docs = [];
+    this.postings.clear();
+    this.byRefDoc.clear();
+    this.totalLength = 0;
+    this.live = 0;
+    for (const row of rows) this.add(row);
+  }
+}

@@ -1,0 +1,35 @@
+import { porterStem } from './porter-stemmer.js';
+
+/** Lucene's English stop words (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET). */
+export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
+  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
+);
+
+// Letters/digits runs; digits may be joined by "." or "," (3.5, 1,000), letters by an apostrophe (don't).
+const TOKEN = /[\p{L}\p{M}\p{N}_]+(?:[.,][\p{N}]+)*(?:['’][\p{L}\p{M}]+)*/gu;
+
+/**
+ * Text to index terms, like Lucene's EnglishAnalyzer: standard tokenization, English possessive
+ * removal, lowercasing, stop words, Porter stemming.
+ *
+ * @example
+ * analyze("The author's paintings were growing") // ["author", "paint", "were", "grow"]
+ */
+export function analyze(text: string): string[] {
+  const terms: string[] = [];
+  for (const match of text.matchAll(TOKEN)) {
+    let token = match[0].toLowerCase();
+    if (token.endsWith("'s") || token.endsWith('’s')) token = token.slice(0, -2);
+    token = token.replace(/['’]/g, "'");
+    if (token === '' || ENGLISH_STOP_WORDS.has(token)) continue;
+    terms.push(porterStem(token));
+  }
+  return terms;
+}
+
+/** Term frequencies of an analyzed text. */
+export function termFrequencies(terms: readonly string[]): Map<string, number> {
+  const freqs = new Map<string, number>();
+  for (const term of terms) freqs.set(term, (freqs.get(term) ?? 0) + 1);
+  return freqs;
+}

@@ -1,0 +1,101 @@
+import { afterAll, describe, expect, inject, test } from 'vitest';
+import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
+import { analyze } from '../../src/retrieval/bm25/english-analyzer.js';
+import { porterStem } from '../../src/retrieval/bm25/porter-stemmer.js';
+import { QueryFusionRetriever } from '../../src/retrieval/query-fusion-retriever.js';
+import type { BaseRetriever } from '../../src/retrieval/retriever.js';
+import { Document } from '../../src/schema/document.js';
+import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
+import { evaluate, indexScifact, parseScifact } from '../../eval/scifact.js';
+import { corpusDocuments } from '../support/corpus.js';
+import { fixtureEmbedding, uniqueName } from '../support/models.js';
+
+const stores: IndexedDBVectorStore[] = [];
+afterAll(async () => {
+  for (const store of stores) {
+    store.close();
+    await IndexedDBVectorStore.delete(store.name);
+  }
+});
+
+describe('English analyzer', () => {
+  test('Porter stems like the reference algorithm', () => {
+    const pairs: [string, string][] = [
+      ['caresses', 'caress'], ['ponies', 'poni'], ['cats', 'cat'], ['feed', 'feed'], ['agreed', 'agre'], ['plastered', 'plaster'],
+      ['motoring', 'motor'], ['sing', 'sing'], ['conflated', 'conflat'], ['troubled', 'troubl'], ['sized', 'size'], ['hopping', 'hop'],
+      ['falling', 'fall'], ['filing', 'file'], ['happy', 'happi'], ['relational', 'relat'], ['conditional', 'condit'], ['rational', 'ration'],
+      ['valenci', 'valenc'], ['digitizer', 'digit'], ['operator', 'oper'], ['feudalism', 'feudal'], ['decisiveness', 'decis'],
+      ['hopefulness', 'hope'], ['formaliti', 'formal'], ['sensibiliti', 'sensibl'], ['triplicate', 'triplic'], ['formative', 'form'],
+      ['electrical', 'electr'], ['revival', 'reviv'], ['allowance', 'allow'], ['adjustment', 'adjust'], ['adoption', 'adopt'],
+      ['generalizations', 'gener'], ['probate', 'probat'], ['controll', 'control'], ['roll', 'roll'], ['running', 'run'], ['proteins', 'protein'],
+    ];
+    for (const [word, stem] of pairs) expect([word, porterStem(word)]).toEqual([word, stem]);
+  });
+
+  test("lowercases, drops stop words and possessives, keeps numbers", () => {
+    expect(analyze("The author's paintings were GROWING in 3.5 years, and it isn't over")).toEqual(['author', 'paint', 'were', 'grow', '3.5', 'year', "isn't", 'over']);
+  });
+});
+
+describe('BM25 and hybrid retrieval on the index', () => {
+  test('finds exact terms, persists across a reload, follows deletes and refreshes', async () => {
+    const vectorStore = await IndexedDBVectorStore.open(uniqueName('bm25'));
+    stores.push(vectorStore);
+    const docs = [...corpusDocuments(), new Document({ id: 'codes', text: 'Error code XJ-9000 means the quota is exhausted.' })];
+    const index = await VectorStoreIndex.fromDocuments(docs, { embedModel: fixtureEmbedding(), vectorStore });
+    const [hit] = await index.asRetriever({ mode: 'bm25', similarityTopK: 1 }).retrieve('what does XJ-9000 mean?');
+    expect(hit!.node.refDocId).toBe('codes');
+    expect(hit!.score).toBeGreaterThan(0);
+    const nature = await index.asRetriever({ mode: 'bm25', similarityTopK: 5, filters: { filters: [{ key: 'topic', value: 'nature' }] } }).retrieve('river snow software');
+    expect(nature.map((r) => r.node.refDocId).sort()).toEqual(['animals', 'weather']);
+
+    vectorStore.close();
+    const reopened = await IndexedDBVectorStore.open(vectorStore.name);
+    stores.push(reopened);
+    const again = await VectorStoreIndex.fromVectorStore(reopened, { embedModel: fixtureEmbedding() });
+    expect((await again.asRetriever({ mode: 'bm25', similarityTopK: 1 }).retrieve('XJ-9000'))[0]!.node.refDocId).toBe('codes');
+    await again.deleteRefDoc('codes');
+    expect((await again.asRetriever({ mode: 'bm25', similarityTopK: 5 }).retrieve('XJ-9000')).some((r) => r.node.refDocId === 'codes')).toBe(false);
+    await again.refreshRefDocs([new Document({ id: 'animals', text: 'Zebras graze quietly.' })]);
+    expect((await again.asRetriever({ mode: 'bm25', similarityTopK: 1 }).retrieve('zebra'))[0]!.node.refDocId).toBe('animals');
+    expect(await again.asRetriever({ mode: 'bm25', similarityTopK: 5 }).retrieve('mouse fruit tree')).toEqual([]);
+    expect(await reopened.verify()).toEqual([]);
+
+    const hybrid = await again.asRetriever({ mode: 'hybrid', alpha: 0.5, similarityTopK: 3 }).retrieve('zebra');
+    expect(hybrid[0]!.node.refDocId).toBe('animals');
+    expect(() => again.asRetriever({ mode: 'hybrid', alpha: 2 })).toThrow(/alpha to be a number from 0/);
+  });
+
+  test('fusion: reciprocal rank and relative score, by weight', async () => {
+    const node = (id: string) => ({ id, text: id, metadata: {}, refDocId: id, startCharIdx: 0, endCharIdx: 1, getContent: () => id });
+    const fixed = (list: [string, number][]): BaseRetriever => ({ retrieve: async () => list.map(([id, score]) => ({ node: node(id), score })) });
+    const a = fixed([['x', 0.9], ['y', 0.8], ['z', 0.1]]);
+    const b = fixed([['z', 12], ['y', 11], ['w', 1]]);
+    const rrf = await new QueryFusionRetriever({ retrievers: [a, b], similarityTopK: 4 }).retrieve('q');
+    // z: 1/(60+3) + 1/(60+1) edges out y: 1/62 + 1/62.
+    expect(rrf.map((r) => r.node.id)).toEqual(['z', 'y', 'x', 'w']);
+    expect(rrf[0]!.score).toBeCloseTo(1 / 63 + 1 / 61, 12);
+    expect(rrf[1]!.score).toBeCloseTo(2 / 62, 12);
+    const onlyA = await new QueryFusionRetriever({ retrievers: [a, b], mode: 'relative_score', retrieverWeights: [1, 0], similarityTopK: 1 }).retrieve('q');
+    expect(onlyA[0]!.node.id).toBe('x');
+    const onlyB = await new QueryFusionRetriever({ retrievers: [a, b], mode: 'relative_score', retrieverWeights: [0, 1], similarityTopK: 1 }).retrieve('q');
+    expect(onlyB[0]!.node.id).toBe('z');
+  });
+});
+
+const scifactDir = inject('scifactDir');
+
+describe.skipIf(!scifactDir)('BEIR SciFact (whole test set) against the published Lucene BM25 figures', () => {
+  test('bm25: nDCG@10 ≥ 0.670 and Recall@100 ≥ 0.92', async () => {
+    const read = async (file: string) => (await fetch(`/@fs${scifactDir}/${file}`)).text();
+    const data = parseScifact(await read('corpus.jsonl'), await read('queries.jsonl'), await read('qrels/test.tsv'));
+    expect(data.corpus.length).toBe(5183);
+    const { index, vectorStore, indexMs } = await indexScifact(data, fixtureEmbedding(), uniqueName('scifact'));
+    stores.push(vectorStore);
+    const bm25 = await evaluate(index, data, 'bm25');
+    console.log(`SciFact bm25 (indexed in ${(indexMs / 1000).toFixed(1)} s):`, JSON.stringify(bm25));
+    expect(bm25.queries).toBe(300);
+    expect(bm25['nDCG@10']).toBeGreaterThanOrEqual(0.67);
+    expect(bm25['Recall@100']).toBeGreaterThanOrEqual(0.92);
+  }, 300_000);
+});
