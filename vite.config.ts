@@ -4,7 +4,7 @@ import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.mjs';
 // Cross-origin isolation lets ONNX Runtime Web use threads (SharedArrayBuffer).
 import { ISOLATION_HEADERS } from './scripts/static-server.mjs';
 
-const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'idb'];
+const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'idb', 'onnxruntime-web', '@langchain/core'];
 
 export default defineConfig({
   publicDir: false,
@@ -14,7 +14,7 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2022',
     sourcemap: true,
-    lib: { entry: { index: 'src/index.ts', 'webllm-worker': 'src/worker/webllm-worker.ts' }, formats: ['es'] },
+    lib: { entry: { index: 'src/index.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts' }, formats: ['es'] },
     rolldownOptions: {
       // `?url` imports stay for the app's bundler, so the ONNX Runtime wasm is served, never inlined.
       external: (id) => id.endsWith('?url') || runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)),

@@ -80,3 +80,20 @@ export class WebGPUUnavailableError extends PageragError {
 export class ModelStorageError extends PageragError {
   override name = 'ModelStorageError';
 }
+
+/** An LLM server answered with an HTTP error or an error event; `status` is the HTTP status (0 for a stream error). */
+export class LLMHttpError extends PageragError {
+  override name = 'LLMHttpError';
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The model is not available in this browser (e.g. Chrome's built-in model is missing or cannot be downloaded). */
+export class ModelUnavailableError extends PageragError {
+  override name = 'ModelUnavailableError';
+}

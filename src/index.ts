@@ -94,3 +94,10 @@ export { porterStem } from './retrieval/bm25/porter-stemmer.js';
 export type { BM25Params } from './retrieval/bm25/bm25-index.js';
 export type { KeywordQuery, VectorStoreOptions } from './storage/indexeddb-vector-store.js';
 export type { RetrieverOptions } from './indices/vector-store-index.js';
+
+export { LLMHttpError, ModelUnavailableError } from './errors.js';
+export { OpenAICompatibleLLM } from './llms/remote/openai-compatible-llm.js';
+export type { OpenAICompatibleLLMOptions } from './llms/remote/openai-compatible-llm.js';
+export { readServerSentEvents } from './llms/remote/sse.js';
+export { ChromeBuiltinLLM, promptApi } from './llms/builtin/chrome-builtin-llm.js';
+export type { ChromeBuiltinLLMOptions, BuiltinAvailability, PromptApi, PromptSession } from './llms/builtin/chrome-builtin-llm.js';

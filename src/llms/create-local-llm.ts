@@ -2,13 +2,16 @@ import { detectCapabilities } from '../runtime/capabilities.js';
 import { TransformersLLM, type TransformersLLMOptions } from './transformers-llm.js';
 import type { LLM } from './types.js';
 import { WebLLM, type WebLLMOptions } from './webllm/web-llm.js';
+import { ChromeBuiltinLLM, type ChromeBuiltinLLMOptions } from './builtin/chrome-builtin-llm.js';
 
 export interface CreateLocalLLMOptions {
   /**
-   * Which to try first. "webllm" falls back to transformers.js where WebGPU is missing.
+   * Which to try first, falling back in the order Chrome built-in → web-llm (WebGPU) →
+   * transformers.js (WASM). "builtin" is used only where Chrome's model is available or downloadable.
    * @default "webllm"
    */
-  prefer?: 'webllm' | 'transformers';
+  prefer?: 'builtin' | 'webllm' | 'transformers';
+  builtin?: ChromeBuiltinLLMOptions;
   webllm?: WebLLMOptions;
   transformers?: TransformersLLMOptions;
 }
@@ -20,7 +23,12 @@ export interface CreateLocalLLMOptions {
  * const llm = await createLocalLLM({ webllm: { model: 'auto' }, transformers: { device: 'wasm' } });
  */
 export async function createLocalLLM(options: CreateLocalLLMOptions = {}): Promise<LLM> {
+  const prefer = options.prefer ?? 'webllm';
+  if (prefer === 'builtin') {
+    const availability = await ChromeBuiltinLLM.availability(options.builtin?.api);
+    if (availability !== 'unavailable') return new ChromeBuiltinLLM(options.builtin);
+  }
   const { webgpu } = await detectCapabilities();
-  if (webgpu && (options.prefer ?? 'webllm') === 'webllm') return new WebLLM(options.webllm);
+  if (webgpu && prefer !== 'transformers') return new WebLLM(options.webllm);
   return new TransformersLLM(options.transformers);
 }

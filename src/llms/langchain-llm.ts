@@ -1,0 +1,78 @@
+// Entry point `pagerag/langchain`: the only module that imports @langchain/core.
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage, type MessageContent } from '@langchain/core/messages';
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import { collectStream } from './collect-stream.js';
+import { checkMessages } from './transformers-llm.js';
+import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
+
+function text(content: MessageContent): string {
+  if (typeof content === 'string') return content;
+  return content.map((part) => (typeof part === 'string' ? part : part.type === 'text' ? (part as unknown as { text: string }).text : '')).join('');
+}
+
+function toLangChain(message: ChatMessage): BaseMessage {
+  if (message.role === 'system') return new SystemMessage(message.content);
+  if (message.role === 'assistant') return new AIMessage(message.content);
+  return new HumanMessage(message.content);
+}
+
+/**
+ * Any LangChain.js chat model (e.g. `ChatWebLLM`, `ChatOpenAI`) behind pagerag's `LLM` interface,
+ * streaming through its `.stream()`.
+ *
+ * @example
+ * import { LangChainLLM } from 'pagerag/langchain';
+ * const llm = new LangChainLLM(chatModel, { contextWindow: 8192 });
+ */
+export class LangChainLLM implements LLM {
+  readonly metadata: LLMMetadata;
+
+  constructor(
+    readonly chatModel: BaseChatModel,
+    options: { contextWindow?: number; numOutput?: number; model?: string } = {},
+  ) {
+    if (!chatModel || typeof (chatModel as { stream?: unknown }).stream !== 'function') {
+      throw new InvalidArgumentError(`Expected a LangChain chat model (with .stream()), got ${describeValue(chatModel)}.`);
+    }
+    this.metadata = {
+      model: options.model ?? chatModel._llmType?.() ?? 'langchain',
+      contextWindow: options.contextWindow ?? 4096,
+      numOutput: options.numOutput ?? 512,
+      supportsStreaming: true,
+    };
+  }
+
+  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
+    return collectStream(this.streamComplete(prompt, options));
+  }
+
+  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
+    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
+    return this.streamChat([{ role: 'user', content: prompt }], options);
+  }
+
+  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
+    return collectStream(this.streamChat(messages, options));
+  }
+
+  streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
+    checkMessages(messages);
+    const usage: LLMUsage = {};
+    const model = this.chatModel;
+    async function* run(): AsyncGenerator<string> {
+      // LangChain's stream honours `signal`; breaking out of this generator returns its iterator.
+      const stream = await model.stream(messages.map(toLangChain), options.signal ? { signal: options.signal } : {});
+      for await (const chunk of stream) {
+        const delta = text(chunk.content);
+        if (delta) yield delta;
+        const meta = chunk.usage_metadata;
+        if (meta) {
+          usage.promptTokens = meta.input_tokens;
+          usage.completionTokens = meta.output_tokens;
+        }
+      }
+    }
+    return Object.assign(run(), { usage });
+  }
+}
