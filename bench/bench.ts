@@ -56,7 +56,7 @@ async function buildMatrix(rows: number, seed: number) {
     const n = Math.min(chunk, rows - start);
     const set = clusteredVectors({ rows: n, dims: DIMS, queries: start === 0 ? QUERIES : 0, clusters: 256, seed: seed + start, centresSeed: seed });
     if (start === 0) queries = set.queries;
-    matrix.append(Array.from({ length: n }, (_, i): RowInfo => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, metadata: {}, segment: 0 })), set.vectors);
+    matrix.append(Array.from({ length: n }, (_, i): RowInfo => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, page: 0, metadata: {}, segment: 0 })), set.vectors);
   }
   return { matrix, queries };
 }
@@ -332,7 +332,7 @@ async function scifactFigures(): Promise<void> {
   const matrix = new VectorMatrix(embed.dimensions, texts.length, kernel && new Int8Index(kernel, embed.dimensions));
   const flat = new Float32Array(texts.length * embed.dimensions);
   vectors.forEach((v, i) => flat.set(v, i * embed.dimensions));
-  matrix.append(texts.map((_, i) => ({ nodeId: `s${i}`, refDocId: `s${i}`, metadata: {}, segment: 0 })), flat);
+  matrix.append(texts.map((_, i) => ({ nodeId: `s${i}`, refDocId: `s${i}`, page: 0, metadata: {}, segment: 0 })), flat);
   const queries = vectors.filter((_, i) => i % 50 === 0);
   const exactIds = queries.map((q) => matrix.search(q, 10, { exact: true }).map((r) => r.info.nodeId));
   const ids: string[][] = [];

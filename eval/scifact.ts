@@ -96,7 +96,7 @@ export async function evaluate(index: VectorStoreIndex, data: ScifactData, mode:
 export function bm25Timing(data: ScifactData): { buildMs: number; queryP50Ms: number } {
   const started = performance.now();
   const index = new BM25Index();
-  for (const doc of data.corpus) index.add(keywordRow(doc._id, doc._id, {}, `${doc.title} ${doc.text}`));
+  for (const doc of data.corpus) index.add(keywordRow(doc._id, doc._id, 0, {}, `${doc.title} ${doc.text}`));
   const buildMs = performance.now() - started;
   const times = data.queries
     .filter((q) => data.qrels.has(q._id))

@@ -39,7 +39,8 @@ export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs 
     root,
     configFile: false,
     logLevel: 'warn',
-    server: { port: 0, host: '127.0.0.1', headers: ISOLATION_HEADERS },
+    // Local-only server; not strict so a checkout with a linked node_modules works too.
+    server: { port: 0, host: '127.0.0.1', headers: ISOLATION_HEADERS, fs: { strict: false } },
     plugins: [evalData()],
   });
   await server.listen();

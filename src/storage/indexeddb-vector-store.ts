@@ -12,8 +12,9 @@ import {
 import { TextNode, type Metadata, type NodeWithScore } from '../schema/node.js';
 import { matchesFilters, validateFilters, type MetadataFilters } from '../retrieval/metadata-filters.js';
 import { throwIfAborted } from '../util/abort.js';
-import { SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type SegmentRecord } from './schema.js';
+import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type SegmentRecord } from './schema.js';
 import { VectorMatrix, type RowInfo } from './vector-matrix.js';
+import { decodeSegment, encodeSegment } from './segment-codec.js';
 import { Int8Index } from './int8-index.js';
 import { BM25Index, keywordRow, type BM25Params } from '../retrieval/bm25/bm25-index.js';
 import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
@@ -150,8 +151,9 @@ export class IndexedDBVectorStore {
         }
         vectors.set(vector, rows.length * dims);
         const node = doc.nodes[i]!;
-        rows.push({ nodeId: node.id, refDocId: doc.refDocId, metadata: node.metadata, segment: -1 });
-        keywordRows.push(keywordRow(node.id, doc.refDocId, node.metadata, node.text));
+        const page = Math.floor(i / NODES_PER_PAGE);
+        rows.push({ nodeId: node.id, refDocId: doc.refDocId, page, metadata: node.metadata, segment: -1 });
+        keywordRows.push(keywordRow(node.id, doc.refDocId, page, node.metadata, node.text));
       });
     }
 
@@ -171,15 +173,19 @@ export class IndexedDBVectorStore {
       if (!config) {
         await tx.objectStore('meta').put({ schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: dims, createdAt: Date.now() }, 'config');
       }
-      for (const doc of documents) await removeDocument(tx, doc.refDocId);
+      // One round trip for all lookups; only documents that were stored before need removing.
+      const previous = await Promise.all(documents.map((doc) => tx.objectStore('docs').get(doc.refDocId)));
+      for (const record of previous) if (record) await removeDocument(tx, record.id, record);
       if (rows.length > 0) {
-        segmentId = await tx.objectStore('segments').add({
-          nodeIds: rows.map((r) => r.nodeId),
-          refDocIds: rows.map((r) => r.refDocId),
-          metadata: rows.map((r) => r.metadata),
-          vectors,
-          keywords: keywordRows.map(({ terms, freqs }) => ({ terms, freqs })),
-        });
+        segmentId = await tx.objectStore('segments').add(
+          encodeSegment({
+            nodeIds: rows.map((r) => r.nodeId),
+            refDocIds: rows.map((r) => r.refDocId),
+            metadata: rows.map((r) => r.metadata),
+            vectors,
+            keywords: keywordRows.map(({ terms, freqs }) => ({ terms, freqs })),
+          }),
+        );
       }
       const writes: Promise<unknown>[] = [];
       // If a later put throws, the transaction aborts and the earlier requests reject: keep them handled.
@@ -189,7 +195,10 @@ export class IndexedDBVectorStore {
       };
       for (const doc of documents) {
         track(tx.objectStore('docs').put({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment: segmentId, metadata: doc.metadata ?? {} }));
-        for (const node of doc.nodes) track(tx.objectStore('nodes').put(toNodeRecord(node, doc.refDocId)));
+        for (let start = 0, page = 0; start < doc.nodes.length; start += NODES_PER_PAGE, page++) {
+          const nodes = doc.nodes.slice(start, start + NODES_PER_PAGE).map((node) => toNodeRecord(node, doc.refDocId));
+          track(tx.objectStore('nodes').put({ refDocId: doc.refDocId, page, nodes }));
+        }
       }
       await Promise.all(writes);
       await done;
@@ -259,7 +268,7 @@ export class IndexedDBVectorStore {
       ...(filters && { accept: (info) => matchesFilters(info.metadata, filters) }),
       ...(query.exact && { exact: true }),
     });
-    const nodes = await this.getNodes(hits.map((h) => h.info.nodeId));
+    const nodes = await this.fetchNodes(hits.map((h) => h.info));
     return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
   }
 
@@ -273,22 +282,28 @@ export class IndexedDBVectorStore {
     await this.refreshIfStale();
     const filters = query.filters;
     const hits = this.keywords.search(query.query, query.similarityTopK, filters && ((metadata) => matchesFilters(metadata, filters)));
-    const nodes = await this.getNodes(hits.map((h) => h.row.nodeId));
+    const nodes = await this.fetchNodes(hits.map((h) => h.row));
     return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
   }
 
   /** Nodes by id, in the same order (`undefined` for unknown ids). */
-  async getNodes(ids: readonly string[]): Promise<(TextNode | undefined)[]> {
+  private async fetchNodes(refs: readonly { nodeId: string; refDocId: string; page: number }[]): Promise<(TextNode | undefined)[]> {
     const tx = (await this.connection()).transaction('nodes');
-    const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const pages = new Map<string, Promise<NodeRecord[]>>();
+    const pageOf = (ref: (typeof refs)[number]) => {
+      const key = JSON.stringify([ref.refDocId, ref.page]);
+      if (!pages.has(key)) pages.set(key, tx.store.get([ref.refDocId, ref.page]).then((p) => p?.nodes ?? []));
+      return pages.get(key)!;
+    };
+    const records = await Promise.all(refs.map(async (ref) => (await pageOf(ref)).find((n) => n.id === ref.nodeId)));
     await tx.done;
     return records.map((r) => r && fromNodeRecord(r));
   }
 
   /** Every stored node of one document. */
   async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
-    const records = await (await this.connection()).getAllFromIndex('nodes', 'refDocId', refDocId);
-    return records.map(fromNodeRecord);
+    const pages = await (await this.connection()).getAll('nodes', pagesOf(refDocId));
+    return pages.flatMap((p) => p.nodes.map(fromNodeRecord));
   }
 
   /**
@@ -301,7 +316,7 @@ export class IndexedDBVectorStore {
     const done = tx.done;
     const moves: { from: Set<number>; to: number }[] = [];
     try {
-      const small = (await tx.objectStore('segments').getAll()).filter((s) => s.nodeIds.length < SEGMENT_ROWS);
+      const small = (await tx.objectStore('segments').getAll()).map(decodeSegment).filter((s) => s.nodeIds.length < SEGMENT_ROWS);
       if (small.length < 2) {
         await done;
         return;
@@ -322,7 +337,7 @@ export class IndexedDBVectorStore {
           offset += s.vectors.length;
           await tx.objectStore('segments').delete(s.id!);
         }
-        const to = await tx.objectStore('segments').add(merged);
+        const to = await tx.objectStore('segments').add(encodeSegment(merged));
         for (const refDocId of new Set(merged.refDocIds)) {
           const doc = await tx.objectStore('docs').get(refDocId);
           if (doc) await tx.objectStore('docs').put({ ...doc, segment: to });
@@ -354,13 +369,14 @@ export class IndexedDBVectorStore {
   async verify(): Promise<string[]> {
     const problems: string[] = [];
     const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs']);
-    const [config, segments, nodeKeys, docs] = await Promise.all([
+    const [config, segments, nodePages, docs] = await Promise.all([
       tx.objectStore('meta').get('config'),
-      tx.objectStore('segments').getAll(),
+      tx.objectStore('segments').getAll().then((all) => all.map(decodeSegment)),
       tx.objectStore('nodes').getAll(),
       tx.objectStore('docs').getAll(),
     ]);
     await tx.done;
+    const nodeKeys = nodePages.flatMap((p) => p.nodes);
     const dims = config?.dimensions ?? 0;
     const rowOwner = new Map<string, { refDocId: string; segment: number }>();
     for (const s of segments) {
@@ -429,7 +445,8 @@ export class IndexedDBVectorStore {
   async reload(): Promise<void> {
     this.stale = false;
     const tx = (await this.connection()).transaction(['meta', 'segments']);
-    const [config, segments] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll(), tx.done]);
+    const [config, stored] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll(), tx.done]);
+    const segments = stored.map(decodeSegment);
     this.config = config;
     this.keywords = new BM25Index(this.bm25Params);
     if (!config) {
@@ -439,13 +456,18 @@ export class IndexedDBVectorStore {
     const total = segments.reduce((n, s) => n + s.nodeIds.length, 0);
     const matrix = await createMatrix(config.dimensions, Math.max(total, 16));
     for (const s of segments) {
-      matrix.append(
-        s.nodeIds.map((nodeId, i) => ({ nodeId, refDocId: s.refDocIds[i]!, metadata: s.metadata[i]!, segment: s.id! })),
-        s.vectors,
-      );
-      s.nodeIds.forEach((nodeId, i) => {
+      // A document's rows sit together in one segment, in node order: their position gives the page.
+      const seen = new Map<string, number>();
+      const rows = s.nodeIds.map((nodeId, i): RowInfo => {
+        const refDocId = s.refDocIds[i]!;
+        const position = seen.get(refDocId) ?? 0;
+        seen.set(refDocId, position + 1);
+        return { nodeId, refDocId, page: Math.floor(position / NODES_PER_PAGE), metadata: s.metadata[i]!, segment: s.id! };
+      });
+      matrix.append(rows, s.vectors);
+      rows.forEach((row, i) => {
         const keywords = s.keywords?.[i];
-        if (keywords) this.keywords.add({ nodeId, refDocId: s.refDocIds[i]!, metadata: s.metadata[i]!, ...keywords });
+        if (keywords) this.keywords.add({ nodeId: row.nodeId, refDocId: row.refDocId, page: row.page, metadata: row.metadata, ...keywords });
       });
     }
     this.matrix = matrix;
@@ -473,7 +495,7 @@ async function openDatabase(name: string, onVersionChange: () => void): Promise<
         if (oldVersion < 1) {
           db.createObjectStore('meta');
           db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
-          db.createObjectStore('nodes', { keyPath: 'id' }).createIndex('refDocId', 'refDocId');
+          db.createObjectStore('nodes', { keyPath: ['refDocId', 'page'] });
           db.createObjectStore('docs', { keyPath: 'id' });
         }
       },
@@ -493,12 +515,18 @@ async function openDatabase(name: string, onVersionChange: () => void): Promise<
   }
 }
 
+/** Every node page of one document. */
+function pagesOf(refDocId: string): IDBKeyRange {
+  return IDBKeyRange.bound([refDocId, 0], [refDocId, Number.MAX_SAFE_INTEGER]);
+}
+
 /** Removes one document's rows from its segment and its nodes and docstore entry, inside `tx`. */
-async function removeDocument(tx: WriteTx, refDocId: string): Promise<boolean> {
-  const doc = await tx.objectStore('docs').get(refDocId);
+async function removeDocument(tx: WriteTx, refDocId: string, known?: DocRecord): Promise<boolean> {
+  const doc = known ?? (await tx.objectStore('docs').get(refDocId));
   if (!doc) return false;
-  await Promise.all(doc.nodeIds.map((id) => tx.objectStore('nodes').delete(id)));
-  const segment = await tx.objectStore('segments').get(doc.segment);
+  await tx.objectStore('nodes').delete(pagesOf(refDocId));
+  const storedSegment = await tx.objectStore('segments').get(doc.segment);
+  const segment = storedSegment && decodeSegment(storedSegment);
   if (segment) {
     const keep = segment.refDocIds.map((id) => id !== refDocId);
     const kept = keep.filter(Boolean).length;
@@ -511,14 +539,16 @@ async function removeDocument(tx: WriteTx, refDocId: string): Promise<boolean> {
       keep.forEach((k, i) => {
         if (k) vectors.set(segment.vectors.subarray(i * dims, (i + 1) * dims), row++ * dims);
       });
-      await tx.objectStore('segments').put({
-        id: doc.segment,
-        nodeIds: segment.nodeIds.filter((_, i) => keep[i]),
-        refDocIds: segment.refDocIds.filter((_, i) => keep[i]),
-        metadata: segment.metadata.filter((_, i) => keep[i]),
-        keywords: segment.keywords.filter((_, i) => keep[i]),
-        vectors,
-      });
+      await tx.objectStore('segments').put(
+        encodeSegment({
+          id: doc.segment,
+          nodeIds: segment.nodeIds.filter((_, i) => keep[i]),
+          refDocIds: segment.refDocIds.filter((_, i) => keep[i]),
+          metadata: segment.metadata.filter((_, i) => keep[i]),
+          keywords: segment.keywords.filter((_, i) => keep[i]),
+          vectors,
+        }),
+      );
     }
   }
   await tx.objectStore('docs').delete(refDocId);

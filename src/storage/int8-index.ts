@@ -33,15 +33,24 @@ export class Int8Index {
     this.capacity = next;
   }
 
-  /** Quantizes `vector` into `row`. */
+  /** Quantizes `vector` (from `offset`) into `row`. */
   set(row: number, vector: Float32Array, offset = 0): void {
     this.reserve(row + 1);
     const dims = this.dims;
     let maxAbs = 0;
-    for (let d = 0; d < dims; d++) maxAbs = Math.max(maxAbs, Math.abs(vector[offset + d]!));
+    for (let d = offset, end = offset + dims; d < end; d++) {
+      const v = vector[d]!;
+      if (v > maxAbs) maxAbs = v;
+      else if (-v > maxAbs) maxAbs = -v;
+    }
     const scale = maxAbs > 0 ? maxAbs / 127 : 1;
-    const target = new Int8Array(this.kernel.memory.buffer, QUERY_BYTES + row * this.paddedDims, this.paddedDims);
-    for (let d = 0; d < dims; d++) target[d] = Math.round(vector[offset + d]! / scale);
+    const inverse = 1 / scale;
+    const target = new Int8Array(this.kernel.memory.buffer, QUERY_BYTES + row * this.paddedDims, dims);
+    // Round half away from zero without Math.round (this loop runs for every stored row on open).
+    for (let d = 0; d < dims; d++) {
+      const q = vector[offset + d]! * inverse;
+      target[d] = q >= 0 ? (q + 0.5) | 0 : (q - 0.5) | 0;
+    }
     this.scales[row] = scale;
   }
 

@@ -25,6 +25,22 @@ export interface SegmentRecord {
   keywords: { terms: string[]; freqs: number[] }[];
 }
 
+/** How a segment is stored: the vectors, and the row data as one JSON string (see segment-codec.ts). */
+export interface StoredSegment {
+  id?: number;
+  vectors: Float32Array;
+  rows: string;
+}
+
+/** A document's nodes are stored in pages of up to NODES_PER_PAGE, keyed [refDocId, page]. */
+export const NODES_PER_PAGE = 128;
+
+export interface NodePage {
+  refDocId: string;
+  page: number;
+  nodes: NodeRecord[];
+}
+
 export interface NodeRecord {
   id: string;
   text: string;
@@ -47,7 +63,7 @@ export interface DocRecord {
 
 export interface PageragDBSchema extends DBSchema {
   meta: { key: string; value: IndexConfig };
-  segments: { key: number; value: SegmentRecord };
-  nodes: { key: string; value: NodeRecord; indexes: { refDocId: string } };
+  segments: { key: number; value: StoredSegment };
+  nodes: { key: [string, number]; value: NodePage };
   docs: { key: string; value: DocRecord };
 }

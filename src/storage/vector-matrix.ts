@@ -6,6 +6,8 @@ import { TopK } from './top-k.js';
 export interface RowInfo {
   nodeId: string;
   refDocId: string;
+  /** The node page (of its document) that holds the node's text. */
+  page: number;
   metadata: Metadata;
   segment: number;
 }
@@ -65,7 +67,9 @@ export class VectorMatrix {
     this.data.set(vectors.subarray(0, infos.length * dims), base * dims);
     for (let i = 0; i < infos.length; i++) {
       const row = base + i;
-      this.inverseNorms[row] = inverseNorm(this.data.subarray(row * dims, (row + 1) * dims), dims);
+      let norm = 0;
+      for (let d = row * dims, end = d + dims; d < end; d++) norm += this.data[d]! * this.data[d]!;
+      this.inverseNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
       this.int8?.set(row, this.data, row * dims);
       const info = infos[i]!;
       this.rows.push(info);

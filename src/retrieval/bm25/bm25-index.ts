@@ -6,6 +6,7 @@ import { analyze, termFrequencies } from './english-analyzer.js';
 export interface KeywordRow {
   nodeId: string;
   refDocId: string;
+  page: number;
   metadata: Metadata;
   terms: string[];
   freqs: number[];
@@ -24,9 +25,9 @@ interface DocEntry {
 }
 
 /** Analyzes a node's text into the row the keyword index stores. */
-export function keywordRow(nodeId: string, refDocId: string, metadata: Metadata, text: string): KeywordRow {
+export function keywordRow(nodeId: string, refDocId: string, page: number, metadata: Metadata, text: string): KeywordRow {
   const freqs = termFrequencies(analyze(text));
-  return { nodeId, refDocId, metadata, terms: [...freqs.keys()], freqs: [...freqs.values()] };
+  return { nodeId, refDocId, page, metadata, terms: [...freqs.keys()], freqs: [...freqs.values()] };
 }
 
 /**
