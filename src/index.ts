@@ -46,6 +46,7 @@ export type { ChatMessage, MessageRole, LLM, LLMMetadata, LLMCallOptions, LLMUsa
 export { TransformersLLM } from './llms/transformers-llm.js';
 export type { TransformersLLMOptions } from './llms/transformers-llm.js';
 export { pushIterator } from './llms/push-iterator.js';
+export { BaseLLM } from './llms/base-llm.js';
 export type { PushSink, PushIteratorOptions } from './llms/push-iterator.js';
 
 export {

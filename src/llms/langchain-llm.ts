@@ -1,10 +1,9 @@
 // Entry point `pagerag/langchain`: the only module that imports @langchain/core.
+import { BaseLLM, checkMessages } from './base-llm.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage, type MessageContent } from '@langchain/core/messages';
 import { InvalidArgumentError, describeValue } from '../errors.js';
-import { collectStream } from './collect-stream.js';
-import { checkMessages } from './transformers-llm.js';
-import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
 
 function text(content: MessageContent): string {
   if (typeof content === 'string') return content;
@@ -25,13 +24,14 @@ function toLangChain(message: ChatMessage): BaseMessage {
  * import { LangChainLLM } from 'pagerag/langchain';
  * const llm = new LangChainLLM(chatModel, { contextWindow: 8192 });
  */
-export class LangChainLLM implements LLM {
+export class LangChainLLM extends BaseLLM {
   readonly metadata: LLMMetadata;
 
   constructor(
     readonly chatModel: BaseChatModel,
     options: { contextWindow?: number; numOutput?: number; model?: string } = {},
   ) {
+    super();
     if (!chatModel || typeof (chatModel as { stream?: unknown }).stream !== 'function') {
       throw new InvalidArgumentError(`Expected a LangChain chat model (with .stream()), got ${describeValue(chatModel)}.`);
     }
@@ -41,19 +41,6 @@ export class LangChainLLM implements LLM {
       numOutput: options.numOutput ?? 512,
       supportsStreaming: true,
     };
-  }
-
-  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamComplete(prompt, options));
-  }
-
-  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
-    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
-    return this.streamChat([{ role: 'user', content: prompt }], options);
-  }
-
-  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamChat(messages, options));
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {

@@ -1,3 +1,4 @@
+import { BaseLLM, checkMessages } from './base-llm.js';
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
@@ -17,8 +18,7 @@ import { SerialQueue } from '../util/serial-queue.js';
 import { throwIfAborted } from '../util/abort.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { pushIterator } from './push-iterator.js';
-import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
-import { collectStream } from './collect-stream.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
 
 export interface TransformersLLMOptions {
   /**
@@ -66,7 +66,7 @@ interface Loaded {
  * const llm = new TransformersLLM({ model: 'HuggingFaceTB/SmolLM2-360M-Instruct', maxNewTokens: 128 });
  * for await (const delta of llm.streamChat([{ role: 'user', content: 'Hi!' }])) console.log(delta);
  */
-export class TransformersLLM implements LLM {
+export class TransformersLLM extends BaseLLM {
   readonly modelId: string;
   private readonly options: TransformersLLMOptions;
   private loading: Promise<Loaded> | undefined;
@@ -74,6 +74,7 @@ export class TransformersLLM implements LLM {
   private readonly queue = new SerialQueue();
 
   constructor(options: TransformersLLMOptions = {}) {
+    super();
     this.options = options;
     this.modelId = options.model ?? 'HuggingFaceTB/SmolLM2-360M-Instruct';
     const maxNewTokens = options.maxNewTokens ?? 256;
@@ -109,19 +110,6 @@ export class TransformersLLM implements LLM {
   countTokens(text: string): number {
     if (!this.loaded) return Math.ceil(text.length / 4);
     return this.loaded.tokenizer.encode(text, { add_special_tokens: false }).length;
-  }
-
-  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamComplete(prompt, options));
-  }
-
-  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
-    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
-    return this.streamChat([{ role: 'user', content: prompt }], options);
-  }
-
-  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamChat(messages, options));
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
@@ -253,15 +241,4 @@ function encodePlainText(tokenizer: PreTrainedTokenizer, text: string): number[]
   }
   encode(text.slice(last));
   return ids;
-}
-
-export function checkMessages(messages: readonly ChatMessage[]): void {
-  if (!Array.isArray(messages) || messages.length === 0) {
-    throw new InvalidArgumentError(`Expected a non-empty array of chat messages, got ${describeValue(messages)}.`);
-  }
-  messages.forEach((m, i) => {
-    if (!m || !['system', 'user', 'assistant'].includes(m.role) || typeof m.content !== 'string') {
-      throw new InvalidArgumentError(`Expected messages[${i}] to be { role: "system" | "user" | "assistant", content: string }, got ${describeValue(m)}.`);
-    }
-  });
 }

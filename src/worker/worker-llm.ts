@@ -1,7 +1,6 @@
-import { collectStream } from '../llms/collect-stream.js';
+import { BaseLLM, checkMessages } from '../llms/base-llm.js';
 import { pushIterator } from '../llms/push-iterator.js';
-import { checkMessages } from '../llms/transformers-llm.js';
-import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../llms/types.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../llms/types.js';
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { deserializeError } from './errors-across.js';
 import type { MessagePortLike, WorkerReply, WorkerRequest } from './protocol.js';
@@ -14,7 +13,7 @@ type Handler = (reply: WorkerReply) => void;
  * `countTokens` is an estimate on the page (about 3 characters a token, on the safe side); use
  * `countTokensExact` for the model's own count.
  */
-export class WorkerLLM implements LLM {
+export class WorkerLLM extends BaseLLM {
   readonly metadata: LLMMetadata;
   private readonly port: MessagePortLike;
   private readonly handlers = new Map<number, Handler>();
@@ -25,6 +24,7 @@ export class WorkerLLM implements LLM {
   };
 
   constructor(port: MessagePortLike, metadata: LLMMetadata) {
+    super();
     this.port = port;
     this.metadata = metadata;
     port.addEventListener('message', this.listener);
@@ -42,19 +42,6 @@ export class WorkerLLM implements LLM {
   /** Token counts by the model's tokenizer, in the worker. */
   countTokensExact(texts: string[]): Promise<number[]> {
     return this.request({ type: 'count-tokens', id: 0, texts }, 'token-counts').then((r) => r.counts);
-  }
-
-  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamComplete(prompt, options));
-  }
-
-  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
-    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
-    return this.streamChat([{ role: 'user', content: prompt }], options);
-  }
-
-  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamChat(messages, options));
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {

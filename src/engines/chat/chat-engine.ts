@@ -87,27 +87,28 @@ export abstract class BaseChatEngine<S extends boolean = false> {
     return new StreamingResponse({ stream: withEvents, sourceNodes, startedAt, onEnd: remember });
   }
 
-  /** History that fits beside `reserved` tokens, newest kept first. */
-  protected fittingHistory(reserved: number): ChatMessage[] {
-    const room = this.llm.metadata.contextWindow - this.llm.metadata.numOutput - reserved;
-    const kept: ChatMessage[] = [];
-    let used = 0;
+  /**
+   * The messages of a context chat: the system prompt with as much retrieved context as fits, the
+   * history that fits (newest first, at most half the window), then the user's message.
+   */
+  protected contextMessages(systemPrompt: PromptTemplate, sourceNodes: NodeWithScore[], message: string): ChatMessage[] {
+    const { contextWindow, numOutput } = this.llm.metadata;
+    const reserved = countLLMTokens(this.llm, message) + 16;
+    const history: ChatMessage[] = [];
+    let historyTokens = 0;
+    const historyRoom = contextWindow / 2 - numOutput - reserved;
     for (let i = this.chatHistory.length - 1; i >= 0; i--) {
       const tokens = countLLMTokens(this.llm, this.chatHistory[i]!.content) + 4;
-      if (used + tokens > room) break;
-      kept.unshift(this.chatHistory[i]!);
-      used += tokens;
+      if (historyTokens + tokens > historyRoom) break;
+      history.unshift(this.chatHistory[i]!);
+      historyTokens += tokens;
     }
-    return kept;
-  }
-
-  /** Context text from nodes, truncated to fit beside the rest of the prompt. */
-  protected fitContext(template: PromptTemplate, nodes: NodeWithScore[], reserved: number): string {
     const helper = new PromptHelper({
-      contextWindow: this.llm.metadata.contextWindow - reserved,
-      numOutput: this.llm.metadata.numOutput,
+      contextWindow: contextWindow - reserved - historyTokens,
+      numOutput,
       countTokens: (text) => countLLMTokens(this.llm, text),
     });
-    return helper.truncate(template, nodes.map((n) => n.node.text)).join('\n\n');
+    const context = helper.truncate(systemPrompt, sourceNodes.map((n) => n.node.text)).join('\n\n');
+    return [{ role: 'system', content: systemPrompt.format({ context }) }, ...history, { role: 'user', content: message }];
   }
 }

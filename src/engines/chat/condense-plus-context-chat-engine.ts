@@ -1,5 +1,5 @@
 import type { EventCallback } from '../../events.js';
-import { countLLMTokens, type ChatMessage, type LLM } from '../../llms/types.js';
+import type { ChatMessage, LLM } from '../../llms/types.js';
 import { defaultCondensePlusContextSystemPrompt, defaultCondenseQuestionPrompt, type PromptTemplate } from '../../prompts/prompt-template.js';
 import type { BaseRetriever } from '../../retrieval/retriever.js';
 import { BaseChatEngine, type ChatOptions } from './chat-engine.js';
@@ -35,11 +35,7 @@ export class CondensePlusContextChatEngine<S extends boolean = false> extends Ba
   protected async prepare(message: string, options: ChatOptions) {
     const question = await condenseQuestion(this.llm, this.condensePrompt, this.chatHistory, message, options.signal);
     const sourceNodes = await this.retriever.retrieve(question, options);
-    const reserved = countLLMTokens(this.llm, message) + 16;
-    const history = this.fittingHistory(reserved + this.llm.metadata.contextWindow / 2);
-    const historyTokens = history.reduce((n, m) => n + countLLMTokens(this.llm, m.content) + 4, 0);
-    const context = this.fitContext(this.systemPrompt, sourceNodes, reserved + historyTokens);
-    const messages: ChatMessage[] = [{ role: 'system', content: this.systemPrompt.format({ context }) }, ...history, { role: 'user', content: message }];
+    const messages = this.contextMessages(this.systemPrompt, sourceNodes, message);
     return { messages, sourceNodes };
   }
 }

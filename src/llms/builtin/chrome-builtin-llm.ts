@@ -1,9 +1,8 @@
+import { BaseLLM, checkMessages } from '../base-llm.js';
 import { InvalidArgumentError, ModelUnavailableError, describeValue } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import { SerialQueue } from '../../util/serial-queue.js';
-import { collectStream } from '../collect-stream.js';
-import { checkMessages } from '../transformers-llm.js';
-import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream } from '../types.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from '../types.js';
 
 export type BuiltinAvailability = 'unavailable' | 'downloadable' | 'downloading' | 'available';
 
@@ -48,12 +47,13 @@ export function promptApi(): PromptApi | undefined {
  * @example
  * if ((await ChromeBuiltinLLM.availability()) !== 'unavailable') llm = new ChromeBuiltinLLM();
  */
-export class ChromeBuiltinLLM implements LLM {
+export class ChromeBuiltinLLM extends BaseLLM {
   readonly metadata: LLMMetadata;
   private readonly options: ChromeBuiltinLLMOptions;
   private readonly queue = new SerialQueue();
 
   constructor(options: ChromeBuiltinLLMOptions = {}) {
+    super();
     this.options = options;
     this.metadata = { model: 'chrome-builtin', contextWindow: options.contextWindow ?? 4096, numOutput: 1024, supportsStreaming: true };
   }
@@ -66,19 +66,6 @@ export class ChromeBuiltinLLM implements LLM {
     } catch {
       return 'unavailable';
     }
-  }
-
-  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamComplete(prompt, options));
-  }
-
-  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
-    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
-    return this.streamChat([{ role: 'user', content: prompt }], options);
-  }
-
-  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamChat(messages, options));
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {

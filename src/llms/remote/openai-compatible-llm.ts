@@ -1,8 +1,7 @@
+import { BaseLLM, checkMessages } from '../base-llm.js';
 import { InvalidArgumentError, LLMHttpError, describeValue } from '../../errors.js';
 import { abortReason } from '../../util/abort.js';
-import { collectStream } from '../collect-stream.js';
-import { checkMessages } from '../transformers-llm.js';
-import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
 import { readServerSentEvents } from './sse.js';
 
 export interface OpenAICompatibleLLMOptions {
@@ -36,12 +35,13 @@ interface ChunkJson {
  * const llm = new OpenAICompatibleLLM({ baseURL: 'http://localhost:11434/v1', model: 'llama3.2' });
  * const engine = index.asQueryEngine({ llm, streaming: true });
  */
-export class OpenAICompatibleLLM implements LLM {
+export class OpenAICompatibleLLM extends BaseLLM {
   readonly metadata: LLMMetadata;
   private readonly options: OpenAICompatibleLLMOptions;
   private readonly endpoint: string;
 
   constructor(options: OpenAICompatibleLLMOptions) {
+    super();
     if (typeof options?.baseURL !== 'string' || !/^https?:\/\//.test(new URL(options.baseURL, globalThis.location?.href).href)) {
       throw new InvalidArgumentError(`Expected baseURL to be an http(s) URL such as "http://localhost:8080/v1", got ${describeValue(options?.baseURL)}.`);
     }
@@ -51,19 +51,6 @@ export class OpenAICompatibleLLM implements LLM {
     this.options = options;
     this.endpoint = `${new URL(options.baseURL, globalThis.location?.href).href.replace(/\/+$/, '')}/chat/completions`;
     this.metadata = { model: options.model, contextWindow: options.contextWindow ?? 8192, numOutput: options.maxTokens ?? 512, supportsStreaming: true };
-  }
-
-  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamComplete(prompt, options));
-  }
-
-  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
-    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
-    return this.streamChat([{ role: 'user', content: prompt }], options);
-  }
-
-  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamChat(messages, options));
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {

@@ -1,12 +1,11 @@
+import { BaseLLM, checkMessages } from '../base-llm.js';
 import type { AppConfig, ChatCompletionChunk, ChatCompletionMessageParam, InitProgressReport, MLCEngineConfig } from '@mlc-ai/web-llm';
 import { InvalidArgumentError, ModelLoadError, ModelStorageError, WebGPUUnavailableError, describeValue } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import { detectCapabilities } from '../../runtime/capabilities.js';
 import { SerialQueue } from '../../util/serial-queue.js';
-import { collectStream } from '../collect-stream.js';
 import { pushIterator } from '../push-iterator.js';
-import { checkMessages } from '../transformers-llm.js';
-import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
 import { DEFAULT_WEBLLM_FAMILY, chooseWebLLMModel, type CacheBackend } from './web-llm-config.js';
 
 /** The part of web-llm's `MLCEngineInterface` pagerag calls; a worker engine or a test double fits too. */
@@ -61,7 +60,7 @@ export interface WebLLMOptions {
  * const llm = new WebLLM({ model: 'auto', onProgress: (p) => bar.value = p.done / p.total });
  * const engine = index.asQueryEngine({ llm, streaming: true });
  */
-export class WebLLM implements LLM {
+export class WebLLM extends BaseLLM {
   private readonly options: WebLLMOptions;
   private modelId: string | undefined;
   private engine: WebLLMEngine | undefined;
@@ -69,6 +68,7 @@ export class WebLLM implements LLM {
   private readonly queue = new SerialQueue();
 
   constructor(options: WebLLMOptions = {}) {
+    super();
     this.options = options;
     if (options.maxTokens !== undefined && (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)) {
       throw new InvalidArgumentError(`Expected maxTokens to be a positive integer, got ${describeValue(options.maxTokens)}.`);
@@ -89,19 +89,6 @@ export class WebLLM implements LLM {
   /** Resolves the model id ("auto" → a build this GPU can run) and loads it, reporting one combined progress figure. */
   async load(): Promise<void> {
     await this.getEngine();
-  }
-
-  complete(prompt: string, options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamComplete(prompt, options));
-  }
-
-  streamComplete(prompt: string, options: LLMCallOptions = {}): LLMStream {
-    if (typeof prompt !== 'string') throw new InvalidArgumentError(`Expected the prompt to be a string, got ${describeValue(prompt)}.`);
-    return this.streamChat([{ role: 'user', content: prompt }], options);
-  }
-
-  chat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): Promise<CompletionResponse> {
-    return collectStream(this.streamChat(messages, options));
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
