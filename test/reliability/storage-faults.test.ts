@@ -1,0 +1,81 @@
+import { openDB } from 'idb';
+import { afterAll, describe, expect, test } from 'vitest';
+import { StorageVersionError } from '../../src/errors.js';
+import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
+import { Document } from '../../src/schema/document.js';
+import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
+import { corpusDocuments } from '../support/corpus.js';
+import { fixtureEmbedding, uniqueName } from '../support/models.js';
+
+const names: string[] = [];
+afterAll(async () => {
+  for (const name of names) await IndexedDBVectorStore.delete(name);
+});
+const fresh = () => {
+  const name = uniqueName('faults');
+  names.push(name);
+  return name;
+};
+
+describe('schema versions', () => {
+  test('a database written by a newer schema gives a clear error and is left untouched', async () => {
+    const name = fresh();
+    const newer = await openDB(`pagerag:${name}`, 7, { upgrade: (db) => void db.createObjectStore('future') });
+    newer.close();
+    const error = await IndexedDBVectorStore.open(name).then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StorageVersionError);
+    expect(error!.message).toMatch(/written by a newer version of pagerag.*left untouched/);
+    const again = await openDB(`pagerag:${name}`);
+    expect(again.version).toBe(7);
+    expect([...again.objectStoreNames]).toEqual(['future']);
+    again.close();
+  });
+
+  test('an upgrade from another tab does not hang: the open store closes, and reopens when used again', async () => {
+    const name = fresh();
+    const store = await IndexedDBVectorStore.open(name);
+    const index = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel: fixtureEmbedding(), vectorStore: store });
+    // Another tab deletes the database (a versionchange): it must not be blocked by this tab.
+    await IndexedDBVectorStore.delete(name);
+    // This tab notices and works on the (now empty) database instead of failing.
+    expect(await index.asRetriever().retrieve('cat')).toEqual([]);
+    await index.insert(new Document({ id: 'after', text: 'the cat came back' }));
+    expect((await index.asRetriever().retrieve('cat'))[0]!.node.refDocId).toBe('after');
+    store.close();
+  });
+});
+
+describe('two tabs on one index', () => {
+  test("B sees A's new documents after A commits, without a reload, and never half a document", async () => {
+    const name = fresh();
+    const embedModel = fixtureEmbedding();
+    const tabA = await IndexedDBVectorStore.open(name);
+    const tabB = await IndexedDBVectorStore.open(name);
+    const indexA = await VectorStoreIndex.fromDocuments([], { embedModel, vectorStore: tabA });
+    await indexA.insert(new Document({ id: 'first', text: 'the mountain and the ocean' }));
+    const indexB = await VectorStoreIndex.fromVectorStore(tabB, { embedModel });
+    const docs = Array.from({ length: 8 }, (_, i) => new Document({ id: `doc${i}`, text: `${'the river and the sky '.repeat(20 + i)} number ${i}` }));
+    const ingest = VectorStoreIndex.fromDocuments(docs, { embedModel, vectorStore: tabA, nodesPerWrite: 4 });
+    // B queries while A ingests (top-k larger than the index, so B's whole view comes back).
+    const snapshots: Map<string, number>[] = [];
+    const watch = (async () => {
+      for (let i = 0; i < 30; i++) {
+        const byDoc = new Map<string, number>();
+        for (const r of await indexB.asRetriever({ similarityTopK: 1000 }).retrieve('river sky')) byDoc.set(r.node.refDocId!, (byDoc.get(r.node.refDocId!) ?? 0) + 1);
+        snapshots.push(byDoc);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await Promise.all([ingest, watch]);
+    // Every document B ever saw had all its nodes.
+    const finalCounts = new Map((await tabA.listRefDocs()).map((d) => [d.id, d.nodeIds.length]));
+    for (const snapshot of snapshots) for (const [id, count] of snapshot) expect([id, count]).toEqual([id, finalCounts.get(id)]);
+    expect(snapshots.some((s) => s.size > 1 && s.size < docs.length + 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    const seen = new Set((await indexB.asRetriever({ similarityTopK: 500 }).retrieve('river sky')).map((r) => r.node.refDocId));
+    expect(seen).toEqual(new Set(['first', ...docs.map((d) => d.id)]));
+    expect(await tabB.verify()).toEqual([]);
+    tabA.close();
+    tabB.close();
+  });
+});
