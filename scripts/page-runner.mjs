@@ -33,7 +33,8 @@ function evalData() {
 /**
  * @param {{ page: string, query?: Record<string, string>, timeoutMs: number, chromiumArgs?: string[] }} options
  */
-export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs = [] }) {
+/** Vite's dev server over the repo, on a free loopback port, with the isolation headers. */
+export async function startDevServer() {
   makeFixtures();
   const server = await createServer({
     root,
@@ -44,6 +45,11 @@ export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs 
     plugins: [evalData()],
   });
   await server.listen();
+  return { url: server.resolvedUrls.local[0], close: () => server.close() };
+}
+
+export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs = [] }) {
+  const server = await startDevServer();
   const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS, ...chromiumArgs] });
   const started = Date.now();
   try {
@@ -52,7 +58,7 @@ export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs 
       if (message.text().startsWith('[')) console.log(message.text());
     });
     page.on('pageerror', (error) => console.error('page error:', error.message));
-    await page.goto(`${server.resolvedUrls.local[0]}${path}?${new URLSearchParams(query)}`);
+    await page.goto(`${server.url}${path}?${new URLSearchParams(query)}`);
     let results;
     try {
       await page.waitForFunction(() => window.__results, undefined, { timeout: timeoutMs, polling: 1000 });

@@ -1,0 +1,46 @@
+// Driven by test/e2e/crash.test.ts: `?phase=ingest` ingests 50 documents (and is killed midway);
+// `?phase=check` reopens the index and reports whether every document is whole or absent.
+import { Document, IndexedDBVectorStore, SentenceSplitter, TransformersEmbedding, VectorStoreIndex } from '../../../src/index.js';
+
+const params = new URLSearchParams(location.search);
+const run = params.get('run')!;
+const state = window as unknown as { __ready?: boolean; __report?: unknown; __stored?: number };
+
+function documents(): Document[] {
+  return Array.from({ length: 50 }, (_, i) => {
+    const words = 'the cat and the dog ran to the river while rain and snow fell on the mountain'.split(' ');
+    const text = Array.from({ length: 15 + (i % 7) }, (_, p) => Array.from({ length: 30 }, (_, w) => words[(i * 7 + p * 3 + w) % words.length]).join(' ') + '.').join('\n\n');
+    return new Document({ id: `doc-${i}`, text, metadata: { i } });
+  });
+}
+
+async function main(): Promise<void> {
+  const embedModel = new TransformersEmbedding({ model: 'fixtures/bert-tiny', device: 'wasm', modelSource: { localModelPath: '/models/', allowRemoteModels: false, useBrowserCache: false } });
+  await embedModel.load();
+  const splitter = new SentenceSplitter({ chunkSize: 24, chunkOverlap: 4, countTokens: (t) => embedModel.countTokens(t) });
+  const vectorStore = await IndexedDBVectorStore.open(`crash-${run}`);
+  const docs = documents();
+  if (params.get('phase') === 'ingest') {
+    state.__ready = true;
+    // Small transactions, so a kill lands between and inside many of them.
+    state.__stored = 0;
+    await VectorStoreIndex.fromDocuments(docs, {
+      embedModel,
+      vectorStore,
+      transformations: [splitter],
+      nodesPerWrite: 12,
+      onProgress: (p) => p.phase === 'store' && (state.__stored = p.done),
+    });
+    state.__report = { finished: true };
+    return;
+  }
+  const problems = await vectorStore.verify();
+  const stored = await vectorStore.listRefDocs();
+  const expected = new Map(docs.map((d) => [d.id, splitter.getNodesFromDocuments([d]).length]));
+  const partial = stored.filter((d) => d.nodeIds.length !== expected.get(d.id)).map((d) => `${d.id}: ${d.nodeIds.length} of ${expected.get(d.id)} nodes`);
+  const keywordHits = (await vectorStore.keywordQuery({ query: 'river', similarityTopK: 10_000 })).length;
+  state.__report = { problems, partial, present: stored.length, vectors: vectorStore.count, keywordHits };
+  vectorStore.close();
+}
+
+main().catch((error: unknown) => (state.__report = { error: String(error) }));
