@@ -31,6 +31,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
+          // Projects run one after the other: on 2 cores, timing checks need the CPU to themselves.
+          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/node/**'],
           browser: {
@@ -47,7 +49,7 @@ export default defineConfig({
       {
         // Playwright driving the built demo, and Node-side tools: run in Node.
         extends: true,
-        test: { name: 'node', include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node' },
+        test: { name: 'node', sequence: { groupOrder: 1 }, include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node' },
       },
     ],
   },

@@ -99,8 +99,8 @@ const PHASES: Record<string, string> = { 'load-model': 'Loading model', split: '
 function showProgress(phase: string, done: number, total: number, text?: string): void {
   ui.progress.hidden = false;
   ui.progress.dataset.phase = phase;
-  ui.progressLabel.textContent = `${PHASES[phase] ?? phase}${text ? `: ${text}` : ''}`;
   const fraction = total > 0 ? Math.min(1, done / total) : 0;
+  ui.progressLabel.textContent = phase === 'store' && fraction >= 1 ? 'Indexing done' : `${PHASES[phase] ?? phase}${text ? `: ${text}` : ''}`;
   ui.progressBar.value = fraction;
   ui.progressCount.textContent =
     phase === 'load-model' && total > 1 ? `${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` : phase === 'load-model' ? `${Math.round(fraction * 100)}%` : `${done} / ${total}`;

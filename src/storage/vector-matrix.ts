@@ -93,10 +93,6 @@ export class VectorMatrix {
     return segments;
   }
 
-  segmentsOf(refDocId: string): Set<number> {
-    return new Set((this.rowsByRefDoc.get(refDocId) ?? []).map((row) => this.rows[row]!.segment));
-  }
-
   /** Renames segments after storage compaction merged them. */
   moveSegments(from: ReadonlySet<number>, to: number): void {
     for (const info of this.rows) if (info && from.has(info.segment)) info.segment = to;
@@ -156,10 +152,6 @@ export class VectorMatrix {
       info: this.rows[row]!,
       vector: this.data.slice(row * this.dimensions, (row + 1) * this.dimensions),
     }));
-  }
-
-  refDocIds(): IterableIterator<string> {
-    return this.rowsByRefDoc.keys();
   }
 
   private reserve(rows: number): void {
