@@ -40,6 +40,8 @@ export async function startDevServer() {
     root,
     configFile: false,
     logLevel: 'warn',
+    // Its own dependency cache: sharing Vitest's would make the two servers re-optimize (and reload pages) in turn.
+    cacheDir: join(root, 'node_modules', '.cache', 'pagerag-page-runner'),
     // Local-only server; not strict so a checkout with a linked node_modules works too.
     server: { port: 0, host: '127.0.0.1', headers: ISOLATION_HEADERS, fs: { strict: false } },
     plugins: [evalData()],

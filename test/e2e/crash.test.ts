@@ -12,7 +12,12 @@ let server: { url: string; close: () => Promise<void> };
 beforeAll(async () => {
   server = await startDevServer();
   browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
-}, 120_000);
+  // Warm up: the dev server optimizes dependencies on the first load (and may reload the page once).
+  const page = await browser.newPage();
+  await page.goto(`${server.url}test/e2e/pages/crash.html?phase=check&run=warmup`);
+  await page.waitForFunction(() => (window as unknown as { __report?: unknown }).__report !== undefined, undefined, { timeout: 120_000 });
+  await page.close();
+}, 240_000);
 afterAll(async () => {
   await browser?.close();
   await server?.close();
