@@ -31,8 +31,6 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
-          // Projects run one after the other: on 2 cores, timing checks need the CPU to themselves.
-          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/node/**'],
           browser: {
@@ -49,7 +47,8 @@ export default defineConfig({
       {
         // Playwright driving the built demo, and Node-side tools: run in Node.
         extends: true,
-        test: { name: 'node', sequence: { groupOrder: 1 }, include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node' },
+        // npm test runs this project after the browser one (scripts/test.mjs).
+        test: { name: 'node', include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node' },
       },
     ],
   },

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// npm test: the browser project, then the node project (Playwright on the built demo, crash test),
+// in two Vitest runs so the timing-sensitive checks never share the 2 cores. The summary reporter
+// adds both runs up, so the last line is the plain total CI reads.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const summary = join(root, 'node_modules', '.cache', 'pagerag-test-summary.json');
+rmSync(summary, { force: true });
+const vitest = join(root, 'node_modules', '.bin', 'vitest');
+let failed = false;
+for (const project of ['browser', 'node']) {
+  const run = spawnSync(vitest, ['run', '--project', project, ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PAGERAG_TEST_SUMMARY: summary },
+  });
+  if (run.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
