@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotImplementedError, describeValue } from '../errors.js';
-import { emit, type EventCallback } from '../events.js';
+import { emit, withDeltaEvents, type EventCallback } from '../events.js';
 import { countLLMTokens, type LLM, type LLMStream } from '../llms/types.js';
 import {
   PromptTemplate,
@@ -248,17 +248,8 @@ class SynthesisRun {
 
   private streamingResponse(stream: LLMStream): StreamingResponse {
     const { onEvent } = this.synth;
-    const withEvents = Object.assign(
-      (async function* () {
-        for await (const delta of stream) {
-          emit(onEvent, { type: 'llm-delta', delta, time: performance.now() });
-          yield delta;
-        }
-      })(),
-      { get usage() { return stream.usage; } },
-    );
     return new StreamingResponse({
-      stream: withEvents,
+      stream: withDeltaEvents(stream, onEvent),
       sourceNodes: this.params.nodes,
       ...(this.params.startedAt !== undefined && { startedAt: this.params.startedAt }),
       onEnd: (text) => {

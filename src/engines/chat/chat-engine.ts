@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotImplementedError, describeValue } from '../../errors.js';
-import { emit, type EventCallback } from '../../events.js';
+import { emit, withDeltaEvents, type EventCallback } from '../../events.js';
 import { countLLMTokens, type ChatMessage, type LLM } from '../../llms/types.js';
 import type { PromptTemplate } from '../../prompts/prompt-template.js';
 import { Response } from '../../responses/response.js';
@@ -73,18 +73,8 @@ export abstract class BaseChatEngine<S extends boolean = false> {
       remember(text);
       return new Response(text, sourceNodes);
     }
-    const onEvent = this.onEvent;
-    const llmStream = this.llm.streamChat(messages, signal);
-    const withEvents = Object.assign(
-      (async function* () {
-        for await (const delta of llmStream) {
-          emit(onEvent, { type: 'llm-delta', delta, time: performance.now() });
-          yield delta;
-        }
-      })(),
-      { get usage() { return llmStream.usage; } },
-    );
-    return new StreamingResponse({ stream: withEvents, sourceNodes, startedAt, onEnd: remember });
+    const deltas = withDeltaEvents(this.llm.streamChat(messages, signal), this.onEvent);
+    return new StreamingResponse({ stream: deltas, sourceNodes, startedAt, onEnd: remember });
   }
 
   /**
