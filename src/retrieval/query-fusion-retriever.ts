@@ -2,7 +2,7 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { NodeWithScore } from '../schema/node.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { BaseRetriever, RetrieveOptions } from './retriever.js';
-import { checkTopK } from './vector-index-retriever.js';
+import { checkTopK } from './store-retriever.js';
 
 export type FusionMode = 'reciprocal_rerank' | 'relative_score' | 'dist_based_score';
 

@@ -1,0 +1,36 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import type { NodeWithScore } from '../schema/node.js';
+import type { IndexedDBVectorStore } from '../storage/indexeddb-vector-store.js';
+import { throwIfAborted } from '../util/abort.js';
+import { validateFilters, type MetadataFilters } from './metadata-filters.js';
+import type { BaseRetriever, RetrieveOptions } from './retriever.js';
+
+/** Validates a `similarityTopK` option, for every retriever and engine that takes one. */
+export function checkTopK(value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new InvalidArgumentError(`Expected similarityTopK to be a positive integer, got ${describeValue(value)}.`);
+  }
+  return value as number;
+}
+
+/** What the vector and keyword retrievers share: the store, `similarityTopK`, filters and the query checks. */
+export abstract class StoreRetriever implements BaseRetriever {
+  readonly similarityTopK: number;
+  readonly filters: MetadataFilters | undefined;
+  protected readonly vectorStore: IndexedDBVectorStore;
+
+  constructor(options: { vectorStore: IndexedDBVectorStore; similarityTopK?: number; filters?: MetadataFilters }) {
+    this.vectorStore = options.vectorStore;
+    this.similarityTopK = checkTopK(options.similarityTopK ?? 2);
+    validateFilters(options.filters);
+    this.filters = options.filters;
+  }
+
+  async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
+    if (typeof query !== 'string') throw new InvalidArgumentError(`Expected the query to be a string, got ${describeValue(query)}.`);
+    throwIfAborted(options.signal);
+    return this.search(query, options);
+  }
+
+  protected abstract search(query: string, options: RetrieveOptions): Promise<NodeWithScore[]>;
+}
