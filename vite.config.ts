@@ -51,9 +51,6 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'],
-          // The crash test (20 page kills) hung once in a clean-clone run and is not in `npm test`
-          // until that is understood: run it with `npm run test:crash`.
-          exclude: process.env.PAGERAG_CRASH_TEST ? [] : ['test/e2e/crash.test.ts'],
           environment: 'node',
         },
       },

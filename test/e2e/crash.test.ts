@@ -1,22 +1,50 @@
 // Crash consistency: ingest 50 documents, kill the page at a random moment (close or reload),
 // reopen, and check that every document is whole or absent. 20 runs with different seeds.
+//
+// The page is BUILT and served by the static server, not by Vite's dev server: a dev server may
+// re-optimize dependencies and reload pages on its own, which once left this test waiting forever.
+// Every Playwright step has a timeout and is logged, so a stuck step names itself.
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, onTestFailed, test } from 'vitest';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
+import { makeFixtures } from '../../scripts/make-fixtures.mjs';
 import { createRandom } from '../../scripts/onnx-graph.mjs';
-import { startDevServer } from '../../scripts/page-runner.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const outDir = join(root, 'node_modules', '.cache', 'crash-page');
+const STEP_TIMEOUT = 60_000;
 
 let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
 
+const steps: string[] = [];
+function log(step: string): void {
+  steps.push(`${new Date().toISOString().slice(11, 23)} ${step}`);
+}
+
+/** page.close() takes no timeout of its own. */
+function withTimeout<T>(promise: Promise<T>, step: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${step} did not finish in ${STEP_TIMEOUT} ms`)), STEP_TIMEOUT)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 beforeAll(async () => {
-  server = await startDevServer();
+  makeFixtures();
+  await build({
+    configFile: false,
+    root: join(root, 'test', 'e2e', 'pages'),
+    base: './',
+    logLevel: 'warn',
+    worker: { format: 'es' },
+    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, rollupOptions: { input: join(root, 'test', 'e2e', 'pages', 'crash.html') } },
+  });
+  server = await startStaticServer({ site: outDir, models: join(root, 'models') });
   browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
-  // Warm up: the dev server optimizes dependencies on the first load (and may reload the page once).
-  const page = await browser.newPage();
-  await page.goto(`${server.url}test/e2e/pages/crash.html?phase=check&run=warmup`);
-  await page.waitForFunction(() => (window as unknown as { __report?: unknown }).__report !== undefined, undefined, { timeout: 120_000 });
-  await page.close();
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
@@ -35,26 +63,33 @@ interface Report {
 describe('crash consistency', () => {
   test('20 kills at seeded random moments leave only whole documents and a consistent store', async () => {
     const context = await browser.newContext();
+    context.setDefaultTimeout(STEP_TIMEOUT);
     const summary: string[] = [];
     let someButNotAll = 0;
+    onTestFailed(() => console.log(`crash test steps:\n${steps.join('\n')}`));
     for (let seed = 1; seed <= 20; seed++) {
       const random = createRandom(seed);
+      log(`seed ${seed}: ingest`);
       const page = await context.newPage();
-      await page.goto(`${server.url}test/e2e/pages/crash.html?phase=ingest&run=${seed}`);
-      await page.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true, undefined, { timeout: 60_000 });
+      await page.goto(`${server.url}crash.html?phase=ingest&run=${seed}`);
+      await page.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true);
       // Kill once a random share of the nodes is stored, a few ms later: often inside a transaction.
       const target = Math.floor(random.uniform() * 1500);
-      await page.waitForFunction((n) => ((window as unknown as { __stored?: number }).__stored ?? 0) >= n, target, { timeout: 60_000, polling: 5 });
+      await page.waitForFunction((n) => ((window as unknown as { __stored?: number }).__stored ?? 0) >= n, target, { polling: 5 });
       await page.waitForTimeout(Math.floor(random.uniform() * 30));
       const how = random.uniform() < 0.5 ? 'close' : 'reload';
-      if (how === 'close') await page.close({ runBeforeUnload: false });
-      else await page.evaluate(() => location.reload());
-      if (how === 'reload') await page.close();
+      log(`seed ${seed}: ${how} after ${target} nodes`);
+      // A reload kills the running ingestion; the reloaded page starts a new one, closed right away.
+      // Closing a page whose reload has only just committed hung Chromium once (page.close never
+      // returned): let the new document start before closing it.
+      if (how === 'reload') await page.reload({ waitUntil: 'domcontentloaded' });
+      await withTimeout(page.close({ runBeforeUnload: false }), 'page.close');
+      log(`seed ${seed}: check`);
       const check = await context.newPage();
-      await check.goto(`${server.url}test/e2e/pages/crash.html?phase=check&run=${seed}`);
-      await check.waitForFunction(() => (window as unknown as { __report?: unknown }).__report !== undefined, undefined, { timeout: 60_000 });
+      await check.goto(`${server.url}crash.html?phase=check&run=${seed}`);
+      await check.waitForFunction(() => (window as unknown as { __report?: unknown }).__report !== undefined);
       const report = (await check.evaluate(() => (window as unknown as { __report: unknown }).__report)) as Report;
-      await check.close();
+      await withTimeout(check.close(), 'check.close');
       expect(report.error).toBeUndefined();
       expect([seed, report.problems]).toEqual([seed, []]);
       expect([seed, report.partial]).toEqual([seed, []]);
