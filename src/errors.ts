@@ -23,18 +23,25 @@ export class DimensionMismatchError extends PageragError {
   }
 }
 
-/** The index was built with another embedding model than the one given. */
+/** The index (or snapshot) was built with another embedding model than the one given. */
 export class EmbeddingModelMismatchError extends PageragError {
   override name = 'EmbeddingModelMismatchError';
   constructor(
     readonly stored: { model: string; dimensions: number },
-    readonly given: { model: string; dimensions: number },
+    readonly given: { model: string; dimensions?: number },
+    what = 'This index',
   ) {
+    const givenDims = given.dimensions === undefined ? '' : ` (${given.dimensions} dimensions)`;
     super(
-      `This index was built with embedding model "${stored.model}" (${stored.dimensions} dimensions), but "${given.model}" (${given.dimensions} dimensions) was given. ` +
-        'Open it with the same model, or clear the index and re-ingest the documents.',
+      `${what} was built with embedding model "${stored.model}" (${stored.dimensions} dimensions), but "${given.model}"${givenDims} was given. ` +
+        'Use the same model, or clear the index and build it again with this one.',
     );
   }
+}
+
+/** A snapshot could not be fetched. */
+export class SnapshotFetchError extends PageragError {
+  override name = 'SnapshotFetchError';
 }
 
 /** An IndexedDB write failed; nothing from that write was stored, earlier data is intact. */
@@ -96,4 +103,9 @@ export class LLMHttpError extends PageragError {
 /** The model is not available in this browser (e.g. Chrome's built-in model is missing or cannot be downloaded). */
 export class ModelUnavailableError extends PageragError {
   override name = 'ModelUnavailableError';
+}
+
+/** A snapshot file is truncated, corrupted, of an unknown format version, or not a snapshot at all. */
+export class SnapshotFormatError extends PageragError {
+  override name = 'SnapshotFormatError';
 }

@@ -35,7 +35,7 @@ export { SimilarityPostprocessor } from './postprocessors/similarity-postprocess
 export type { BaseNodePostprocessor } from './postprocessors/similarity-postprocessor.js';
 
 export { VectorStoreIndex } from './indices/vector-store-index.js';
-export type { VectorStoreIndexOptions, IngestOptions } from './indices/vector-store-index.js';
+export type { VectorStoreIndexOptions, IngestOptions, FromSnapshotOptions } from './indices/vector-store-index.js';
 
 export { applyModelSource } from './runtime/transformers-env.js';
 export type { ModelSource, WasmPaths } from './runtime/transformers-env.js';
@@ -76,7 +76,20 @@ export { CondenseQuestionChatEngine } from './engines/chat/condense-question-cha
 export type { QueryEngineOptions, ChatEngineOptions, ChatMode } from './indices/vector-store-index.js';
 export type { PageragEvent, EventCallback } from './events.js';
 
-export { WebGPUUnavailableError, ModelStorageError } from './errors.js';
+export { WebGPUUnavailableError, ModelStorageError, SnapshotFormatError, SnapshotFetchError } from './errors.js';
+export { encodeSnapshot, decodeSnapshot, readSnapshotHeader, SNAPSHOT_FORMAT_VERSION } from './snapshot/snapshot-format.js';
+export type {
+  SnapshotData,
+  SnapshotHeader,
+  SnapshotDocument,
+  SnapshotNode,
+  SnapshotEmbedModel,
+  SnapshotChunker,
+  EncodeSnapshotOptions,
+  KeywordTerms,
+} from './snapshot/snapshot-format.js';
+export type { SnapshotSource } from './snapshot/read-source.js';
+export type { LoadSnapshotResult } from './snapshot/store-snapshot.js';
 export { WebLLM, isWebLLMModelCached, deleteWebLLMModel } from './llms/webllm/web-llm.js';
 export type { WebLLMOptions, WebLLMEngine } from './llms/webllm/web-llm.js';
 export { chooseWebLLMModel, selfHostedAppConfig, DEFAULT_WEBLLM_FAMILY } from './llms/webllm/web-llm-config.js';

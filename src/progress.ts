@@ -1,9 +1,10 @@
 /**
  * Progress of long work, for progress bars: `done` of `total` units in the current phase.
- * `load-model` counts bytes of model files, `split` documents, `embed` and `store` nodes.
+ * `load-model` and `download` count bytes (`total` is 0 while unknown), `split` documents,
+ * `embed` and `store` nodes.
  */
 export interface ProgressEvent {
-  phase: 'load-model' | 'split' | 'embed' | 'store';
+  phase: 'load-model' | 'download' | 'split' | 'embed' | 'store';
   done: number;
   total: number;
   /** Free text, e.g. the file being downloaded. */

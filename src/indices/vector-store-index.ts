@@ -20,6 +20,9 @@ import { ContextChatEngine } from '../engines/chat/context-chat-engine.js';
 import { CondensePlusContextChatEngine } from '../engines/chat/condense-plus-context-chat-engine.js';
 import { CondenseQuestionChatEngine } from '../engines/chat/condense-question-chat-engine.js';
 import { getResponseSynthesizer, type ResponseMode } from '../synthesizers/response-synthesizer.js';
+import { readSnapshotSource, type SnapshotSource } from '../snapshot/read-source.js';
+import { encodeSnapshot, type EncodeSnapshotOptions, type SnapshotChunker } from '../snapshot/snapshot-format.js';
+import { loadSnapshot, snapshotData, type LoadSnapshotResult } from '../snapshot/store-snapshot.js';
 
 export interface QueryEngineOptions<S extends boolean, M extends ResponseMode> {
   /** The LLM that writes the answer (no hidden global default). */
@@ -80,6 +83,21 @@ export interface IngestOptions {
   onProgress?: ProgressCallback;
 }
 
+export interface FromSnapshotOptions extends IngestOptions {
+  /** The index to load into; documents it holds that the snapshot does not have are kept. */
+  vectorStore: IndexedDBVectorStore;
+  /** Must be the model the snapshot was built with (it embeds the queries). */
+  embedModel: Embedding;
+  /**
+   * Names this snapshot in the index: a later snapshot of the same name replaces it (documents it
+   * dropped are removed), the same one again is a no-op.
+   * @default the URL's path, or "default" for bytes and streams
+   */
+  name?: string;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
 export interface VectorStoreIndexOptions extends IngestOptions {
   embedModel: Embedding;
   vectorStore: IndexedDBVectorStore;
@@ -112,6 +130,8 @@ export class VectorStoreIndex {
   readonly vectorStore: IndexedDBVectorStore;
   private readonly parser: NodeParser | undefined;
   private readonly nodesPerWrite: number;
+  /** What the last {@link fromSnapshot} did (undefined for indexes made otherwise). */
+  lastSnapshotLoad: LoadSnapshotResult | undefined;
 
   protected constructor(options: Omit<VectorStoreIndexOptions, keyof IngestOptions>) {
     if (!options?.embedModel || typeof options.embedModel.getTextEmbeddings !== 'function') {
@@ -135,6 +155,43 @@ export class VectorStoreIndex {
     const index = new VectorStoreIndex(options);
     await index.ingest(documents, options, { skipUnchanged: true });
     return index;
+  }
+
+  /**
+   * Loads a prebuilt snapshot (from `pagerag build-index`, the `pagerag/vite` plugin or
+   * {@link toSnapshot}) into `vectorStore`. The file is checked completely before anything is
+   * written; loading the same snapshot again is a no-op; an embedding model other than the
+   * snapshot's is refused. The model itself loads on the first query.
+   *
+   * @example
+   * const index = await VectorStoreIndex.fromSnapshot('/docs.pagerag', {
+   *   vectorStore: await IndexedDBVectorStore.open('docs'),
+   *   embedModel: new TransformersEmbedding(),
+   *   onProgress: ({ phase, done, total }) => console.log(phase, done, total),
+   * });
+   */
+  static async fromSnapshot(source: SnapshotSource, options: FromSnapshotOptions): Promise<VectorStoreIndex> {
+    const index = new VectorStoreIndex(options);
+    const { signal, onProgress } = options;
+    const bytes = await readSnapshotSource(source, { signal, onProgress, fetch: options.fetch });
+    const name = options.name ?? (typeof source === 'string' || source instanceof URL ? new URL(String(source), globalThis.location?.href).pathname : 'default');
+    index.lastSnapshotLoad = await loadSnapshot(bytes, { vectorStore: index.vectorStore, embedModel: index.embedModel, name, signal, onProgress });
+    return index;
+  }
+
+  /**
+   * Exports the whole index as a snapshot file (documents in id order), e.g. to publish an index
+   * built in the browser.
+   *
+   * @example
+   * const bytes = await index.toSnapshot();
+   * const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+   */
+  async toSnapshot(options: EncodeSnapshotOptions & { chunker?: SnapshotChunker } = {}): Promise<Uint8Array> {
+    const data = await snapshotData(this.vectorStore, this.embedModel);
+    const splitter = this.parser as Partial<SentenceSplitter> | undefined;
+    const chunker = options.chunker ?? (typeof splitter?.chunkSize === 'number' && typeof splitter.chunkOverlap === 'number' ? { chunkSize: splitter.chunkSize, chunkOverlap: splitter.chunkOverlap } : undefined);
+    return encodeSnapshot({ ...data, ...(chunker && { chunker }) }, options);
   }
 
   /** Re-opens an index stored earlier (e.g. after a page reload). */

@@ -12,7 +12,8 @@ import {
 import { TextNode, type Metadata, type NodeWithScore } from '../schema/node.js';
 import { matchesFilters, validateFilters, type MetadataFilters } from '../retrieval/metadata-filters.js';
 import { throwIfAborted } from '../util/abort.js';
-import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type SegmentRecord } from './schema.js';
+import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type SegmentRecord, type SnapshotRecord } from './schema.js';
+import type { KeywordTerms } from '../snapshot/snapshot-format.js';
 import { VectorMatrix, type RowInfo } from './vector-matrix.js';
 import { decodeSegment, encodeSegment } from './segment-codec.js';
 import { Int8Index } from './int8-index.js';
@@ -26,6 +27,8 @@ export interface StoredDocument {
   metadata?: Metadata;
   nodes: readonly TextNode[];
   vectors: readonly Float32Array[];
+  /** Analyzed terms per node (from a snapshot, made by the same analyzer); analyzed here when absent. */
+  keywords?: readonly KeywordTerms[];
 }
 
 export interface VectorStoreQuery {
@@ -142,9 +145,12 @@ export class IndexedDBVectorStore {
       if (doc.nodes.length !== doc.vectors.length) {
         throw new InvalidArgumentError(`Expected one vector per node for document "${doc.refDocId}", got ${doc.vectors.length} vectors for ${doc.nodes.length} nodes.`);
       }
+      if (doc.keywords && doc.keywords.length !== doc.nodes.length) {
+        throw new InvalidArgumentError(`Expected one keyword row per node for document "${doc.refDocId}", got ${doc.keywords.length} rows for ${doc.nodes.length} nodes.`);
+      }
       doc.vectors.forEach((vector, i) => {
         if (vector.length !== dims) throw new DimensionMismatchError(dims, vector.length, `the vector of node ${i} of document "${doc.refDocId}"`);
-        for (let d = 0; d < dims; d++) {
+            for (let d = 0; d < dims; d++) {
           if (!Number.isFinite(vector[d])) {
             throw new InvalidArgumentError(`Expected finite numbers in the vector of node ${i} of document "${doc.refDocId}", got ${vector[d]} at position ${d}.`);
           }
@@ -153,7 +159,8 @@ export class IndexedDBVectorStore {
         const node = doc.nodes[i]!;
         const page = Math.floor(i / NODES_PER_PAGE);
         rows.push({ nodeId: node.id, refDocId: doc.refDocId, page, metadata: node.metadata, segment: -1 });
-        keywordRows.push(keywordRow(node.id, doc.refDocId, page, node.metadata, node.text));
+        const given = doc.keywords?.[i];
+        keywordRows.push(given ? { nodeId: node.id, refDocId: doc.refDocId, page, metadata: node.metadata, terms: given.terms, freqs: given.freqs } : keywordRow(node.id, doc.refDocId, page, node.metadata, node.text));
       });
     }
 
@@ -368,14 +375,7 @@ export class IndexedDBVectorStore {
    */
   async verify(): Promise<string[]> {
     const problems: string[] = [];
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs']);
-    const [config, segments, nodePages, docs] = await Promise.all([
-      tx.objectStore('meta').get('config'),
-      tx.objectStore('segments').getAll().then((all) => all.map(decodeSegment)),
-      tx.objectStore('nodes').getAll(),
-      tx.objectStore('docs').getAll(),
-    ]);
-    await tx.done;
+    const { config, segments, pages: nodePages, docs } = await this.readAll();
     const nodeKeys = nodePages.flatMap((p) => p.nodes);
     const dims = config?.dimensions ?? 0;
     const rowOwner = new Map<string, { refDocId: string; segment: number }>();
@@ -406,10 +406,37 @@ export class IndexedDBVectorStore {
     return problems;
   }
 
-  /** Deletes every document and the recorded embedding model. */
+  /** The record of snapshot `name` loaded into this index, if any. */
+  async getSnapshotRecord(name: string): Promise<SnapshotRecord | undefined> {
+    return (await this.connection()).get('snapshots', name);
+  }
+
+  /** Records that snapshot `record.name` is fully stored (written after its last document). */
+  async putSnapshotRecord(record: SnapshotRecord): Promise<void> {
+    try {
+      await (await this.connection()).put('snapshots', record);
+    } catch (error) {
+      throw await toWriteError(error, 0, this.config?.dimensions ?? 0);
+    }
+  }
+
+  /** Everything stored, read in one transaction (for exporting a snapshot). */
+  async readAll(): Promise<{ config: IndexConfig | undefined; docs: DocRecord[]; segments: SegmentRecord[]; pages: NodePage[] }> {
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs']);
+    const [config, segments, pages, docs] = await Promise.all([
+      tx.objectStore('meta').get('config'),
+      tx.objectStore('segments').getAll().then((all) => all.map(decodeSegment)),
+      tx.objectStore('nodes').getAll(),
+      tx.objectStore('docs').getAll(),
+      tx.done,
+    ]);
+    return { config, docs, segments, pages };
+  }
+
+  /** Deletes every document, snapshot record and the recorded embedding model. */
   async clear(): Promise<void> {
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
-    await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('nodes').clear(), tx.objectStore('docs').clear(), tx.done]);
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs', 'snapshots'], 'readwrite');
+    await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('nodes').clear(), tx.objectStore('docs').clear(), tx.objectStore('snapshots').clear(), tx.done]);
     this.config = undefined;
     this.matrix = undefined;
     this.keywords = new BM25Index(this.bm25Params);
@@ -498,6 +525,8 @@ async function openDatabase(name: string, onVersionChange: () => void): Promise<
           db.createObjectStore('nodes', { keyPath: ['refDocId', 'page'] });
           db.createObjectStore('docs', { keyPath: 'id' });
         }
+        // Version 1 databases keep all their data; they only gain the snapshot records.
+        if (oldVersion < 2) db.createObjectStore('snapshots', { keyPath: 'name' });
       },
       blocking() {
         onVersionChange();

@@ -1,8 +1,11 @@
 import type { DBSchema } from 'idb';
 import type { Metadata } from '../schema/node.js';
 
-/** Bumped when the layout changes; `upgrade` migrates older databases in place. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the layout changes; `upgrade` migrates older databases in place.
+ * 1: meta, segments, nodes, docs. 2: adds `snapshots`.
+ */
+export const SCHEMA_VERSION = 2;
 
 export interface IndexConfig {
   schemaVersion: number;
@@ -61,8 +64,20 @@ export interface DocRecord {
   metadata: Metadata;
 }
 
+/** A snapshot loaded into this index (see `VectorStoreIndex.fromSnapshot`), keyed by `name`. */
+export interface SnapshotRecord {
+  /** Where the snapshot came from (its URL, or a name the app gave); a newer one replaces it. */
+  name: string;
+  /** SHA-256 of the snapshot's body: the same hash again means nothing to load. */
+  contentHash: string;
+  /** The documents it brought, so a newer snapshot can remove the ones it dropped. */
+  refDocIds: string[];
+  loadedAt: number;
+}
+
 export interface PageragDBSchema extends DBSchema {
   meta: { key: string; value: IndexConfig };
+  snapshots: { key: string; value: SnapshotRecord };
   segments: { key: number; value: StoredSegment };
   nodes: { key: [string, number]; value: NodePage };
   docs: { key: string; value: DocRecord };

@@ -21,6 +21,8 @@ const KNOWN: Record<string, { prototype: Error }> = {
   ModelLoadError: errors.ModelLoadError,
   WebGPUUnavailableError: errors.WebGPUUnavailableError,
   ModelStorageError: errors.ModelStorageError,
+  SnapshotFormatError: errors.SnapshotFormatError,
+  SnapshotFetchError: errors.SnapshotFetchError,
 };
 
 /** Rebuilds an error from the worker: pagerag's own classes come back as themselves (`instanceof` works), aborts as AbortError. */

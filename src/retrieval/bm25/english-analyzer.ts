@@ -8,6 +8,9 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
 // Letters/digits runs; digits may be joined by "." or "," (3.5, 1,000), letters by an apostrophe (don't).
 const TOKEN = /[\p{L}\p{M}\p{N}_]+(?:[.,][\p{N}]+)*(?:['’][\p{L}\p{M}]+)*/gu;
 
+/** Names this analyzer's output; stored keyword rows (and snapshots) made by another are re-analyzed. */
+export const ANALYZER_ID = 'pagerag-english/1';
+
 /**
  * Text to index terms, like Lucene's EnglishAnalyzer: standard tokenization, English possessive
  * removal, lowercasing, stop words, Porter stemming.
