@@ -14,10 +14,14 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2022',
     sourcemap: true,
-    lib: { entry: { index: 'src/index.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts' }, formats: ['es'] },
+    lib: {
+      entry: { index: 'src/index.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
+      formats: ['es'],
+    },
     rolldownOptions: {
       // `?url` imports stay for the app's bundler, so the ONNX Runtime wasm is served, never inlined.
-      external: (id) => id.endsWith('?url') || runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)),
+      // The CLI and the Vite plugin run in Node: its modules and Vite stay imports too.
+      external: (id) => id.endsWith('?url') || id.startsWith('node:') || id === 'vite' || runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)),
     },
   },
   test: {

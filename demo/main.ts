@@ -3,7 +3,8 @@
 // nothing is ever parsed as HTML.
 import { detectCapabilities } from '../src/runtime/capabilities.js';
 import { chooseWebLLMModel } from '../src/llms/webllm/web-llm-config.js';
-import { htmlToText } from './html-to-text.js';
+import { documentFileType } from '../src/ingestion/file-document.js';
+import { htmlToText } from '../src/ingestion/html-to-text.js';
 import type { DemoSettings, DocInfo, PageMessage, WorkerMessage } from './protocol.js';
 import { SAMPLE_CORPUS } from './sample-corpus.js';
 
@@ -182,13 +183,13 @@ function stop(): void {
 }
 
 async function readFile(file: File): Promise<{ id: string; name: string; text: string } | undefined> {
-  const lower = file.name.toLowerCase();
-  if (!/\.(txt|md|markdown|html?)$/.test(lower)) {
+  const type = documentFileType(file.name);
+  if (!type) {
     setStatus(`Skipped ${file.name}: only .txt, .md and .html files can be added.`, true);
     return undefined;
   }
   const raw = await file.text();
-  const text = /\.html?$/.test(lower) ? htmlToText(raw) : raw;
+  const text = type === 'text/html' ? htmlToText(raw) : raw;
   return { id: `file:${file.name}`, name: file.name, text };
 }
 

@@ -2,6 +2,7 @@ import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transform
 import { InvalidArgumentError, ModelLoadError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { autoDevice } from '../runtime/capabilities.js';
+import { IS_NODE } from '../runtime/node-environment.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -17,6 +18,7 @@ export interface TransformersEmbeddingOptions {
   model?: string;
   /**
    * `auto` picks WebGPU when a hardware adapter exists, else WASM (a software adapter such as SwiftShader is slower than WASM).
+   * In Node (the CLI, the Vite plugin) models always run on the CPU.
    * @default "auto"
    */
   device?: Device;
@@ -70,7 +72,7 @@ export class TransformersEmbedding implements Embedding {
   private readonly options: TransformersEmbeddingOptions;
   private extractor: FeatureExtractionPipeline | undefined;
   private loading: Promise<void> | undefined;
-  private info: { dimensions: number; maxInputTokens: number; specialTokenCount: number; device: 'webgpu' | 'wasm' } | undefined;
+  private info: { dimensions: number; maxInputTokens: number; specialTokenCount: number; device: 'webgpu' | 'wasm' | 'cpu'; dtype: string } | undefined;
 
   constructor(options: TransformersEmbeddingOptions = {}) {
     this.options = options;
@@ -95,8 +97,8 @@ export class TransformersEmbedding implements Embedding {
   get specialTokenCount(): number {
     return this.loaded().specialTokenCount;
   }
-  /** The device in use once loaded. */
-  get device(): 'webgpu' | 'wasm' {
+  /** The device in use once loaded (`cpu` in Node). */
+  get device(): 'webgpu' | 'wasm' | 'cpu' {
     return this.loaded().device;
   }
 
@@ -141,6 +143,11 @@ export class TransformersEmbedding implements Embedding {
     return vector!;
   }
 
+  /** The weights precision in use once loaded: the `dtype` option, else the model's or transformers.js's choice for the device. */
+  get dtype(): string {
+    return this.loaded().dtype;
+  }
+
   /** Frees the model's memory (and GPU buffers); a later call loads it again. */
   async dispose(): Promise<void> {
     const extractor = this.extractor;
@@ -157,14 +164,18 @@ export class TransformersEmbedding implements Embedding {
 
   private async doLoad(onProgress: ProgressCallback | undefined): Promise<void> {
     const requested = this.options.device ?? 'auto';
-    const device = requested === 'auto' ? await autoDevice() : requested;
+    // transformers.js's Node build runs ONNX Runtime's CPU backend (native, or onnxruntime-web's wasm).
+    const device = IS_NODE ? 'cpu' : requested === 'auto' ? await autoDevice() : requested;
     await applyModelSource(this.options.modelSource);
     const extractor = (await pipeline('feature-extraction', this.modelId, {
       device,
       ...(this.options.dtype && { dtype: this.options.dtype as 'fp32' }),
       progress_callback: modelLoadProgress(onProgress, this.modelId),
     })) as FeatureExtractionPipeline;
-    const config = extractor.model.config as unknown as { hidden_size?: number; max_position_embeddings?: number };
+    const config = extractor.model.config as unknown as { hidden_size?: number; max_position_embeddings?: number; 'transformers.js_config'?: { dtype?: unknown } };
+    const configDtype = config['transformers.js_config']?.dtype;
+    // transformers.js's own rule: the option, else the model's config, else q8 on WASM and fp32 elsewhere.
+    const dtype = this.options.dtype ?? (typeof configDtype === 'string' ? configDtype : device === 'wasm' ? 'q8' : 'fp32');
     const tokenizer = extractor.tokenizer;
     const specialTokenCount = tokenizer.encode('').length;
     const modelMax = Math.min(
@@ -178,6 +189,6 @@ export class TransformersEmbedding implements Embedding {
       const probe = await extractor('dimensions', { pooling: this.pooling, normalize: this.normalize });
       dimensions = probe.dims.at(-1)!;
     }
-    this.info = { dimensions, maxInputTokens, specialTokenCount, device };
+    this.info = { dimensions, maxInputTokens, specialTokenCount, device, dtype };
   }
 }

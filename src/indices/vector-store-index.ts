@@ -1,7 +1,8 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Embedding } from '../embeddings/embedding.js';
 import type { NodeParser } from '../ingestion/node-parser.js';
-import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
+import type { SentenceSplitter } from '../ingestion/sentence-splitter.js';
+import { nodeParserFor } from '../ingestion/default-node-parser.js';
 import type { ProgressCallback } from '../progress.js';
 import type { MetadataFilters } from '../retrieval/metadata-filters.js';
 import { VectorIndexRetriever } from '../retrieval/vector-index-retriever.js';
@@ -312,20 +313,6 @@ export class VectorStoreIndex {
     }
   }
 
-  private async parserFor(): Promise<NodeParser> {
-    const maxContent = this.embedModel.maxInputTokens - this.embedModel.specialTokenCount;
-    if (this.parser) {
-      const size = (this.parser as Partial<SentenceSplitter>).chunkSize;
-      if (typeof size === 'number' && size > maxContent) {
-        throw new InvalidArgumentError(
-          `Expected chunkSize to be at most ${maxContent} tokens (the input limit of "${this.embedModel.modelId}" is ${this.embedModel.maxInputTokens} including special tokens), got ${size}.`,
-        );
-      }
-      return this.parser;
-    }
-    return new SentenceSplitter({ chunkSize: maxContent, countTokens: (text) => this.embedModel.countTokens(text) });
-  }
-
   private async ingest(documents: readonly Document[], options: IngestOptions, mode: { skipUnchanged: boolean }): Promise<boolean[]> {
     if (!Array.isArray(documents)) throw new InvalidArgumentError(`Expected an array of Documents, got ${describeValue(documents)}.`);
     documents.forEach((doc, i) => {
@@ -339,7 +326,7 @@ export class VectorStoreIndex {
     await this.embedModel.load({ ...(signal && { signal }), ...(onProgress && { onProgress }) });
     const embedInfo = { model: this.embedModel.modelId, dimensions: this.embedModel.dimensions };
     this.vectorStore.assertEmbedModel(embedInfo);
-    const parser = await this.parserFor();
+    const parser = nodeParserFor(this.embedModel, this.parser);
 
     // Later duplicates of an id win, as if inserted one after another.
     const unique = [...new Map(documents.map((d) => [d.id, d])).values()];

@@ -20,6 +20,12 @@ export interface SentenceSplitterOptions {
    * @default "\n\n"
    */
   paragraphSeparator?: string;
+  /**
+   * Node ids from the chunk's position in its document (LlamaIndex's `id_func`), e.g. for
+   * reproducible builds. Ids must be unique in the index.
+   * @default random UUIDs
+   */
+  idFunc?: (index: number, document: Document) => string;
 }
 
 interface Span {
@@ -75,6 +81,7 @@ export class SentenceSplitter {
   readonly chunkSize: number;
   readonly chunkOverlap: number;
   readonly paragraphSeparator: string;
+  private readonly idFunc: ((index: number, document: Document) => string) | undefined;
   private readonly countTokens: TokenCounter;
 
   constructor(options: SentenceSplitterOptions) {
@@ -95,6 +102,7 @@ export class SentenceSplitter {
     this.chunkOverlap = chunkOverlap;
     this.countTokens = countTokens;
     this.paragraphSeparator = options.paragraphSeparator ?? '\n\n';
+    this.idFunc = options.idFunc;
   }
 
   /** Splits a text into chunks with their offsets. */
@@ -115,8 +123,9 @@ export class SentenceSplitter {
   getNodesFromDocuments(documents: readonly Document[]): TextNode[] {
     return documents.flatMap((doc) =>
       this.splitTextWithOffsets(doc.text).map(
-        (chunk) =>
+        (chunk, i) =>
           new TextNode({
+            ...(this.idFunc && { id: this.idFunc(i, doc) }),
             text: chunk.text,
             refDocId: doc.id,
             metadata: structuredClone(doc.metadata),

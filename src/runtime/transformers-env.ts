@@ -1,4 +1,5 @@
 import { env } from '@huggingface/transformers';
+import { IS_NODE, nodeOrtWasmFolder } from './node-environment.js';
 
 /** Where ONNX Runtime Web finds its `.mjs` loader and `.wasm` binary. */
 export type WasmPaths = string | { mjs: string; wasm: string };
@@ -15,7 +16,7 @@ export interface ModelSource {
   /**
    * Base URL of a folder laid out like the Hub (`<base>/<org>/<name>/config.json`, `onnx/model.onnx`, …),
    * e.g. a static site's own `/models/`. On this origin it is read as local models; an absolute URL
-   * of another origin is read from there with the same layout (no `resolve/main/`).
+   * of another origin is read from there with the same layout (no `resolve/main/`). In Node: a folder path.
    */
   localModelPath?: string;
   /**
@@ -82,10 +83,11 @@ export async function applyModelSource(source: ModelSource = {}): Promise<void> 
   env.remotePathTemplate = remotePathTemplate;
   const movedToRemote = source.localModelPath !== undefined && !local;
   env.allowRemoteModels = movedToRemote || (source.allowRemoteModels ?? !local);
-  env.useBrowserCache = source.useBrowserCache ?? true;
+  // Node has no Cache API; transformers.js caches downloads on disk there.
+  env.useBrowserCache = !IS_NODE && (source.useBrowserCache ?? true);
   const onnx = env.backends.onnx as { wasm?: { wasmPaths?: WasmPaths; numThreads?: number } };
   if (onnx.wasm) {
-    onnx.wasm.wasmPaths = source.wasmPaths ?? (await defaultWasmPaths());
+    onnx.wasm.wasmPaths = source.wasmPaths ?? (IS_NODE ? nodeOrtWasmFolder() : await defaultWasmPaths());
     if (source.numThreads !== undefined) onnx.wasm.numThreads = source.numThreads;
   }
 }

@@ -2,7 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { makeFixtures } from '../../scripts/make-fixtures.mjs';
+import { runCli } from '../../src/node/cli.js';
 import { startSseServer } from './sse-server.js';
+
+/** Built by the CLI from test/fixtures/site before the tests, served to the browser at /models/… */
+export const SITE_SNAPSHOT = 'models/fixtures/snapshots/site.pagerag';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,12 +14,20 @@ declare module 'vitest' {
     scifactDir: string;
     /** Base URL of the local OpenAI-compatible SSE test server. */
     sseServer: string;
+    /** Path (from the repo root, also the URL path) of the snapshot the CLI built from test/fixtures/site. */
+    siteSnapshot: string;
   }
 }
 
 /** Builds the fixture models when missing (fast no-op when they are up to date) and tells tests where the eval data is. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   makeFixtures();
+  const root = resolve(import.meta.dirname, '../..');
+  const output: string[] = [];
+  const io = { stdout: (t: string) => output.push(t), stderr: (t: string) => output.push(t), isTTY: false, cwd: root };
+  const code = await runCli(['build-index', 'test/fixtures/site', '--out', SITE_SNAPSHOT, '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache'], io);
+  if (code !== 0) throw new Error(`pagerag build-index failed (${code}):\n${output.join('')}`);
+  project.provide('siteSnapshot', SITE_SNAPSHOT);
   const sse = await startSseServer();
   project.provide('sseServer', sse.url);
   const dir = resolve(process.env.PAGERAG_SHARED_DIR ?? resolve(import.meta.dirname, '../../../shared'), 'evaldata', 'scifact');

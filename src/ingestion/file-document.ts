@@ -1,0 +1,38 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import { Document } from '../schema/document.js';
+import { htmlToText } from './html-to-text.js';
+
+/** File types read as documents: Markdown and text as they are, HTML reduced to its text. */
+export const DOCUMENT_FILE_TYPES: Record<string, string> = {
+  '.md': 'text/markdown',
+  '.markdown': 'text/markdown',
+  '.txt': 'text/plain',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+};
+
+/** The file type of `path` by extension, or undefined when it is not a document type. */
+export function documentFileType(path: string): string | undefined {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? undefined : DOCUMENT_FILE_TYPES[path.slice(dot).toLowerCase()];
+}
+
+/**
+ * A file as a {@link Document}: id and `file_path` are its path (with "/"), metadata like
+ * LlamaIndex's SimpleDirectoryReader (`file_path`, `file_name`, `file_type`). The browser, the
+ * CLI and the Vite plugin all use this, so the same file gives the same document everywhere.
+ *
+ * @example
+ * const doc = documentFromFile('guide/intro.html', await file.text());
+ */
+export function documentFromFile(path: string, content: string): Document {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`Expected a file path, got ${describeValue(path)}.`);
+  if (typeof content !== 'string') throw new InvalidArgumentError(`Expected the content of "${path}" to be a string, got ${describeValue(content)}.`);
+  const filePath = path.replace(/\\/g, '/');
+  const type = documentFileType(filePath) ?? 'text/plain';
+  return new Document({
+    id: filePath,
+    text: type === 'text/html' ? htmlToText(content) : content,
+    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type },
+  });
+}

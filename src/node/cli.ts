@@ -1,0 +1,172 @@
+// `pagerag build-index <dir|glob> --out <file>`: builds a snapshot in Node with the browser's code.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
+import { PageragError } from '../errors.js';
+import type { ProgressEvent } from '../progress.js';
+import { buildSnapshot } from './build-snapshot.js';
+import { findDocumentFiles } from './find-files.js';
+
+const USAGE = `Usage: pagerag build-index <folder|glob> --out <file> [options]
+
+Reads .md, .txt and .html files, splits and embeds them with transformers.js (the same code and
+model as the browser) and writes a snapshot for VectorStoreIndex.fromSnapshot().
+
+Options:
+  -o, --out <file>          snapshot to write (required)
+  --model <id>              embedding model (default: Xenova/all-MiniLM-L6-v2)
+  --models-dir <folder>     read models from this folder (laid out like the Hub), never download
+  --dtype <dtype>           weights precision, e.g. fp32, q8 (default: the model's choice on CPU)
+  --chunk-size <tokens>     tokens per chunk (default: the model's input limit)
+  --chunk-overlap <tokens>  tokens shared by neighbouring chunks (default: chunk size / 8)
+  --vectors <float32|int8>  vector storage in the file (default: float32)
+  --no-keywords             leave out the BM25 rows (the page analyzes texts on load instead)
+  --cache <folder>          per-file cache: unchanged files are not embedded again
+                            (default: node_modules/.cache/pagerag)
+  --no-cache                embed every file
+  -q, --quiet               no progress output
+  -h, --help                this text`;
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress redraws one line). */
+  isTTY: boolean;
+  cwd: string;
+}
+
+const defaultIO = (): CliIO => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stderr.isTTY),
+  cwd: process.cwd(),
+});
+
+/** Runs the CLI; resolves the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        model: { type: 'string' },
+        'models-dir': { type: 'string' },
+        dtype: { type: 'string' },
+        'chunk-size': { type: 'string' },
+        'chunk-overlap': { type: 'string' },
+        vectors: { type: 'string' },
+        'no-keywords': { type: 'boolean' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    io.stderr(`pagerag: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  const [command, input, ...extra] = positionals;
+  const fail = (message: string) => {
+    io.stderr(`pagerag: ${message}\n\n${USAGE}\n`);
+    return 2;
+  };
+  if (command !== 'build-index') return fail(command ? `unknown command "${command}"; the command is build-index.` : 'expected a command: build-index.');
+  if (!input || extra.length > 0) return fail(input ? `expected one folder or glob, got ${positionals.length - 1} (quote a glob so the shell does not expand it).` : 'expected a folder or glob to read.');
+  if (!values.out) return fail('expected --out <file>.');
+  const integer = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new CliError(`expected --${name} to be a whole number of tokens, got "${value}".`);
+    return n;
+  };
+  if (values.vectors !== undefined && values.vectors !== 'float32' && values.vectors !== 'int8') return fail(`expected --vectors float32 or int8, got "${values.vectors}".`);
+
+  const started = Date.now();
+  const progress = progressPrinter(io, Boolean(values.quiet));
+  try {
+    const chunkSize = integer('chunk-size', values['chunk-size']);
+    const chunkOverlap = integer('chunk-overlap', values['chunk-overlap']);
+    const { root, files } = await findDocumentFiles(input, io.cwd);
+    if (files.length === 0) throw new CliError(`no .md, .txt or .html files in "${input}".`);
+    const contents = await Promise.all(files.map(async (path) => ({ path, content: await readFile(join(root, path), 'utf8') })));
+    const modelsDir = values['models-dir'] && resolve(io.cwd, values['models-dir']);
+    const embedModel = new TransformersEmbedding({
+      ...(values.model && { model: values.model }),
+      ...(values.dtype && { dtype: values.dtype }),
+      ...(modelsDir && { modelSource: { localModelPath: modelsDir, allowRemoteModels: false } }),
+    });
+    const cacheDir = values['no-cache'] ? undefined : resolve(io.cwd, values.cache ?? 'node_modules/.cache/pagerag');
+    const result = await buildSnapshot({
+      files: contents,
+      embedModel,
+      ...(chunkSize !== undefined && { chunkSize }),
+      ...(chunkOverlap !== undefined && { chunkOverlap }),
+      ...(values.vectors && { vectors: values.vectors as 'float32' | 'int8' }),
+      ...(values['no-keywords'] && { keywords: false }),
+      ...(cacheDir && { cacheDir }),
+      onProgress: progress,
+    });
+    const out = resolve(io.cwd, values.out);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, result.bytes);
+    progress.done();
+    const { header } = result;
+    io.stdout(
+      `Wrote ${values.out}: ${header.counts.documents} documents, ${header.counts.nodes} chunks, ${header.embedModel.model} (${header.embedModel.dimensions} dimensions, ${header.vectors}), ` +
+        `${formatBytes(result.bytes.length)}; ${result.embedded} files embedded, ${result.cached} from cache, ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
+    );
+    await embedModel.dispose();
+    return 0;
+  } catch (error) {
+    progress.done();
+    const known = error instanceof CliError || error instanceof PageragError;
+    io.stderr(`pagerag: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
+    return 1;
+  }
+}
+
+class CliError extends Error {}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+const PHASES: Record<ProgressEvent['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing' };
+
+/** One redrawn line on a terminal; a line per phase and per quarter elsewhere (CI logs). */
+function progressPrinter(io: CliIO, quiet: boolean): ((event: ProgressEvent) => void) & { done(): void } {
+  let last = '';
+  let drawn = false;
+  const print = (event: ProgressEvent) => {
+    if (quiet) return;
+    const share = event.total > 0 ? event.done / event.total : 0;
+    const label = `${PHASES[event.phase]} ${event.phase === 'load-model' ? `${(event.done / 1e6).toFixed(1)} MB` : `${event.done}/${event.total}`}`;
+    if (io.isTTY) {
+      const width = 24;
+      const bar = '█'.repeat(Math.round(share * width)).padEnd(width, '░');
+      io.stderr(`\r${bar} ${label}`.padEnd(60));
+      drawn = true;
+      return;
+    }
+    const key = `${event.phase}:${Math.floor(share * 4)}`;
+    if (key !== last) {
+      last = key;
+      io.stderr(`${label}\n`);
+    }
+  };
+  return Object.assign(print, {
+    done() {
+      if (drawn) io.stderr('\n');
+      drawn = false;
+    },
+  });
+}
