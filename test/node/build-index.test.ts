@@ -1,0 +1,112 @@
+// The `pagerag` command as installed (bin/pagerag.js over the built library) and the
+// `pagerag/vite` plugin, in Node, on the fixture folder and the fixture encoder.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build, createLogger } from 'vite';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
+import { pageragSnapshot } from '../../src/node/vite-plugin.js';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const run = promisify(execFile);
+const work = mkdtempSync(join(tmpdir(), 'pagerag-build-index-'));
+const MODEL = ['--model', 'fixtures/bert-tiny', '--models-dir', join(root, 'models')];
+
+async function pagerag(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'pagerag.js'), ...args], { cwd: work });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  // The command runs the built library, as after `npm run build`.
+  await build({ configFile: join(root, 'vite.config.ts'), root, logLevel: 'warn' });
+  cpSync(join(root, 'test', 'fixtures', 'site'), join(work, 'site'), { recursive: true });
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('pagerag build-index', () => {
+  test('writes the same snapshot as the one the browser tests load, with progress', async () => {
+    const { code, stdout, stderr } = await pagerag('build-index', 'site', '--out', 'out/site.pagerag', ...MODEL, '--no-cache');
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/Wrote out\/site\.pagerag: 4 documents, \d+ chunks, fixtures\/bert-tiny \(32 dimensions, float32\)/);
+    expect(stderr).toMatch(/embedding \d+\/\d+/);
+    const built = readFileSync(join(work, 'out', 'site.pagerag'));
+    // Deterministic: the global setup built the same folder in-process.
+    const reference = readFileSync(join(root, inject('siteSnapshot')));
+    expect(readSnapshotHeader(built).header.contentHash).toBe(readSnapshotHeader(reference).header.contentHash);
+  });
+
+  test('re-embeds only files that changed (content-hash cache)', async () => {
+    const cache = join(work, 'cache');
+    const first = await pagerag('build-index', 'site', '-o', 'a.pagerag', ...MODEL, '--cache', cache, '-q');
+    expect(first.stdout).toMatch(/4 files embedded, 0 from cache/);
+    const second = await pagerag('build-index', 'site', '-o', 'b.pagerag', ...MODEL, '--cache', cache, '-q');
+    expect(second.stdout).toMatch(/0 files embedded, 4 from cache/);
+    expect(readFileSync(join(work, 'b.pagerag')).equals(readFileSync(join(work, 'a.pagerag')))).toBe(true);
+    writeFileSync(join(work, 'site', 'notes.txt'), 'Notes on the town\n\nThe market moved to the harbour.');
+    const third = await pagerag('build-index', 'site', '-o', 'c.pagerag', ...MODEL, '--cache', cache, '-q');
+    expect(third.stdout).toMatch(/1 files embedded, 3 from cache/);
+    cpSync(join(root, 'test', 'fixtures', 'site', 'notes.txt'), join(work, 'site', 'notes.txt'));
+  });
+
+  test('globs, int8 vectors and clear errors', async () => {
+    const glob = await pagerag('build-index', 'site/**/*.md', '-o', 'md.pagerag', ...MODEL, '--vectors', 'int8', '--no-cache', '-q');
+    expect(glob.code, glob.stderr).toBe(0);
+    const { header } = readSnapshotHeader(readFileSync(join(work, 'md.pagerag')));
+    expect(header).toMatchObject({ vectors: 'int8', counts: { documents: 2 } });
+
+    expect(await pagerag('build-index', 'site')).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected --out <file>[\s\S]*Usage: pagerag build-index/) });
+    expect(await pagerag('index', 'site', '-o', 'x')).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "index"/) });
+    expect(await pagerag('build-index', 'missing-folder', '-o', 'x.pagerag', ...MODEL)).toMatchObject({ code: 1, stderr: expect.stringMatching(/No such folder or file: "missing-folder"/) });
+    expect(await pagerag('build-index', 'site', '-o', 'x.pagerag', '--chunk-size', 'big', ...MODEL)).toMatchObject({ code: 1, stderr: expect.stringMatching(/--chunk-size to be a whole number/) });
+    expect(await pagerag('build-index', 'site', '-o', 'x.pagerag', '--chunk-size', '5000', ...MODEL)).toMatchObject({ code: 1, stderr: expect.stringMatching(/chunkSize to be at most \d+ tokens/) });
+    expect(await pagerag('build-index', 'site', '-o', 'x.pagerag', '--model', 'no/such-model', '--models-dir', join(root, 'models'))).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/Could not load embedding model "no\/such-model"/),
+    });
+    expect(existsSync(join(work, 'x.pagerag'))).toBe(false);
+    expect((await pagerag('--help')).stdout).toMatch(/Usage: pagerag build-index/);
+  });
+});
+
+describe('pagerag/vite', () => {
+  async function buildApp(outDir: string) {
+    const lines: string[] = [];
+    const logger = createLogger('info');
+    logger.info = (message) => void lines.push(message);
+    await build({
+      configFile: false,
+      root: join(root, 'test', 'fixtures', 'vite-app'),
+      logLevel: 'info',
+      customLogger: logger,
+      build: { outDir, emptyOutDir: true },
+      plugins: [pageragSnapshot({ input: '../site', model: 'fixtures/bert-tiny', modelsDir: '../../../models', cacheDir: join(work, 'vite-cache') })],
+    });
+    return lines.join('\n');
+  }
+
+  test('emits the snapshot as an asset whose URL the page imports; a rebuild embeds nothing again', async () => {
+    const outDir = join(work, 'app');
+    const log = await buildApp(outDir);
+    expect(log).toMatch(/pagerag: \.\.\/site → pagerag-index\.pagerag: 4 files, \d+ chunks, .* \(4 embedded, 0 from cache\)/);
+    const assets = readdirSync(join(outDir, 'assets'));
+    const snapshot = assets.find((f) => f.endsWith('.pagerag'))!;
+    expect(snapshot).toMatch(/^pagerag-index-.+\.pagerag$/);
+    const script = assets.find((f) => f.endsWith('.js'))!;
+    expect(readFileSync(join(outDir, 'assets', script), 'utf8')).toContain(snapshot);
+    const { header } = readSnapshotHeader(readFileSync(join(outDir, 'assets', snapshot)));
+    expect(header.counts.documents).toBe(4);
+    expect(readFileSync(join(outDir, 'assets', script), 'utf8')).toContain(header.contentHash);
+
+    expect(await buildApp(outDir)).toMatch(/\(0 embedded, 4 from cache\)/);
+  });
+});
