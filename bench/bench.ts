@@ -11,6 +11,9 @@ import { instantiateInt8DotKernel } from '../src/storage/int8-dot-kernel.js';
 import { Int8Index } from '../src/storage/int8-index.js';
 import { VectorMatrix, type RowInfo } from '../src/storage/vector-matrix.js';
 import { clusteredVectors } from '../test/support/vectors.js';
+import { encodeSnapshot, type SnapshotDocument } from '../src/snapshot/snapshot-format.js';
+import { keywordRow } from '../src/retrieval/bm25/bm25-index.js';
+import { ANALYZER_ID } from '../src/retrieval/bm25/english-analyzer.js';
 
 type Row = Record<string, string | number | boolean | null>;
 const results: { figures: Row[]; peers: Row[]; notes: string[]; env: Row } = { figures: [], peers: [], notes: [], env: {} };
@@ -345,6 +348,66 @@ async function scifactFigures(): Promise<void> {
   });
 }
 
+/**
+ * 10k-chunk snapshots of SciFact text with 384-dimension vectors: file sizes, and load → first query.
+ * Two shapes: 2 chunks per document (5,000 documents) and 20 per document (500 pages of a site).
+ */
+async function snapshotFigures(): Promise<void> {
+  log('snapshot');
+  const chunks = 10_000;
+  // Each abstract split at the sentence nearest its middle, until 10k chunks.
+  const texts: string[] = [];
+  for (const text of await scifactTexts()) {
+    const middle = text.indexOf('. ', Math.floor(text.length / 2));
+    texts.push(...(middle > 0 ? [text.slice(0, middle + 1), text.slice(middle + 2)] : [text]));
+    if (texts.length >= chunks) break;
+  }
+  texts.length = chunks;
+  const { vectors } = clusteredVectors({ rows: chunks, dims: DIMS, queries: 0, clusters: 256, seed: SEED });
+  const raw = vectors.byteLength + texts.reduce((n, text) => n + new TextEncoder().encode(text).length, 0);
+  const embedModelId = 'fixtures/all-MiniLM-L6-v2-random';
+  const embedModel = new TransformersEmbedding({ model: embedModelId, modelSource: { localModelPath: '/models/', allowRemoteModels: false } });
+  for (const perDoc of [2, 20]) {
+    const documents: SnapshotDocument[] = [];
+    for (let start = 0; start < chunks; start += perDoc) {
+      const id = `doc-${start / perDoc}`;
+      const metadata = { source: 'scifact' };
+      documents.push({ id, hash: id, metadata, nodes: texts.slice(start, start + perDoc).map((text, i) => ({ id: `${id}#${i}`, text, metadata })) });
+    }
+    const data = {
+      embedModel: { model: embedModelId, dimensions: DIMS },
+      documents,
+      vectors,
+      keywords: texts.map((text) => keywordRow('', '', 0, {}, text)),
+      keywordAnalyzer: ANALYZER_ID,
+    };
+    for (const kind of ['float32', 'int8'] as const) {
+      const bytes = await encodeSnapshot(data, { vectors: kind });
+      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+      const name = `bench-snapshot-${kind}-${Date.now()}`;
+      const vectorStore = await IndexedDBVectorStore.open(name);
+      const t = performance.now();
+      await VectorStoreIndex.fromSnapshot(url, { vectorStore, embedModel });
+      const hits = await vectorStore.query({ queryEmbedding: vectors.subarray(0, DIMS), similarityTopK: 10 });
+      const loadMs = performance.now() - t;
+      const t2 = performance.now();
+      await VectorStoreIndex.fromSnapshot(url, { vectorStore, embedModel });
+      const againMs = performance.now() - t2;
+      vectorStore.close();
+      await IndexedDBVectorStore.delete(name);
+      URL.revokeObjectURL(url);
+      results.figures.push({
+        figure: `snapshot of ${chunks} SciFact chunks × ${DIMS} in ${documents.length} documents, ${kind} vectors`,
+        'file MB': round(bytes.length / 1e6),
+        'file / (float32 vectors + texts)': round(bytes.length / raw, 3),
+        'load → first query ms': round(loadMs, 0),
+        'second load (no-op) ms': round(againMs, 0),
+        hits: hits.length,
+      });
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   results.env = {
@@ -354,8 +417,8 @@ async function main(): Promise<void> {
     seed: SEED,
     vectors: `normalized Gaussian mixture, 256 clusters, ${DIMS} dimensions, seed ${SEED}`,
   };
-  const steps = (params.get('steps') ?? 'search,storage,bridge,embedding,scifact').split(',');
-  const table: Record<string, () => Promise<void>> = { search: searchFigures, storage: storageFigures, bridge: bridgeFigures, embedding: embeddingFigures, scifact: scifactFigures };
+  const steps = (params.get('steps') ?? 'search,storage,snapshot,bridge,embedding,scifact').split(',');
+  const table: Record<string, () => Promise<void>> = { search: searchFigures, storage: storageFigures, snapshot: snapshotFigures, bridge: bridgeFigures, embedding: embeddingFigures, scifact: scifactFigures };
   for (const step of steps) {
     const t = performance.now();
     try {

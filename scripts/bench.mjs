@@ -2,7 +2,7 @@
 // npm run bench: runs bench/bench.ts in headless Chromium (same launcher as the tests), writes
 // bench/results/<date>.json and prints Markdown tables with the machine and browser versions.
 //
-//   npm run bench [-- --sizes 10000,100000,1000000 --peer-sizes 10000,100000 --steps search,storage,bridge,embedding,scifact]
+//   npm run bench [-- --sizes 10000,100000,1000000 --peer-sizes 10000,100000 --steps search,storage,snapshot,bridge,embedding,scifact]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ const { results, browser, seconds } = await runPage({
   query: {
     sizes: option('sizes', '10000,100000,1000000'),
     peerSizes: option('peer-sizes', '10000,100000'),
-    steps: option('steps', 'search,storage,bridge,embedding,scifact'),
+    steps: option('steps', 'search,storage,snapshot,bridge,embedding,scifact'),
   },
   timeoutMs: 14 * 60_000,
   chromiumArgs: ['--enable-precise-memory-info', '--js-flags=--max-old-space-size=8192'],
@@ -41,6 +41,10 @@ results.targets = [
   check('recall@10 against exact float32 cosine (lowest size)', '≥ 0.99', recalls.length ? Math.min(...recalls) : undefined, (v) => v >= 0.99),
   check('open a stored 100k × 384 index until the first query ran', '≤ 500 ms', find('open a stored')?.ms, (v) => v <= 500, ' ms'),
   check('write 100k precomputed vectors with nodes to IndexedDB', '≥ 20k vectors/s', find('write 100k')?.['vectors/s'], (v) => v >= 20000, ' vectors/s'),
+  check('10k-chunk snapshot loaded, stored and queryable (500 documents)', '≤ 1000 ms', find('snapshot of 10000 SciFact chunks × 384 in 500 documents, float32')?.['load → first query ms'], (v) => v <= 1000, ' ms'),
+  check('10k-chunk snapshot loaded, stored and queryable (5,000 documents)', '≤ 1000 ms', find('snapshot of 10000 SciFact chunks × 384 in 5000 documents, float32')?.['load → first query ms'], (v) => v <= 1000, ' ms'),
+  check('10k-chunk snapshot size, float32 / (vectors + texts)', '≤ 1.1', find('snapshot of 10000 SciFact chunks × 384 in 500 documents, float32')?.['file / (float32 vectors + texts)'], (v) => v <= 1.1),
+  check('10k-chunk snapshot size, int8 / (float32 vectors + texts)', '≤ 0.35', find('snapshot of 10000 SciFact chunks × 384 in 500 documents, int8')?.['file / (float32 vectors + texts)'], (v) => v <= 0.35),
   check('streaming bridge overhead per delta', '≤ 0.05 ms', find('streaming bridge')?.['ms/delta'], (v) => v <= 0.05, ' ms'),
   check('time to first token minus its parts, 100k index', '≤ 5 ms', find('time to first token')?.['p50 ms'], (v) => v <= 5, ' ms'),
   check('main-thread long tasks during a query (LLM in a worker)', 'none over 50 ms', find('main-thread long tasks')?.['longest ms'], (v) => v <= 50, ' ms longest'),

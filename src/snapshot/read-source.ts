@@ -42,14 +42,20 @@ async function readStream(stream: ReadableStream<Uint8Array>, total: number, { s
   const reader = stream.getReader();
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener('abort', onAbort, { once: true });
-  const chunks: Uint8Array[] = [];
+  // With a known length the chunks go straight into one buffer.
+  let buffer = new Uint8Array(total > 0 ? total : 1 << 20);
   let received = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       throwIfAborted(signal);
       if (done) break;
-      chunks.push(value);
+      if (received + value.length > buffer.length) {
+        const grown = new Uint8Array(Math.max(buffer.length * 2, received + value.length));
+        grown.set(buffer.subarray(0, received));
+        buffer = grown;
+      }
+      buffer.set(value, received);
       received += value.length;
       onProgress?.({ phase: 'download', done: received, total: Math.max(total, received) });
     }
@@ -57,12 +63,5 @@ async function readStream(stream: ReadableStream<Uint8Array>, total: number, { s
     signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(received);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return buffer.subarray(0, received);
 }

@@ -8,6 +8,7 @@
 // anything is stored. Sections a reader does not know are skipped unless flagged required.
 import { SnapshotFormatError, describeValue } from '../errors.js';
 import type { Metadata } from '../schema/node.js';
+import { decodeKeywordRows, encodeKeywordRows, type KeywordTerms } from '../storage/keyword-codec.js';
 import { ByteReader, ByteWriter, LITTLE_ENDIAN, crc32, gunzip, gzip, sha256Hex, utf8 } from './bytes.js';
 
 export const SNAPSHOT_MAGIC = 'PGRAGSNP';
@@ -64,10 +65,7 @@ export interface SnapshotDocument {
   nodes: SnapshotNode[];
 }
 
-export interface KeywordTerms {
-  terms: string[];
-  freqs: number[];
-}
+export type { KeywordTerms } from '../storage/keyword-codec.js';
 
 /** What a snapshot holds, decoded. */
 export interface SnapshotData {
@@ -131,7 +129,7 @@ export async function encodeSnapshot(data: SnapshotData, options: EncodeSnapshot
   section('NODE', await json(nodes), FLAG_GZIP | FLAG_REQUIRED);
   if (vectorsKind === 'float32') section('VF32', float32Bytes(data.vectors), FLAG_REQUIRED);
   else section('VI8 ', quantizeInt8(data.vectors, dims), FLAG_REQUIRED);
-  if (keywords) section('BM25', await gzip(encodeKeywords(keywords)), FLAG_GZIP);
+  if (keywords) section('BM25', await gzip(encodeKeywordRows(keywords)), FLAG_GZIP);
 
   const bodyBytes = body.finish();
   const header: SnapshotHeader = {
@@ -203,7 +201,7 @@ function checkHeader(header: SnapshotHeader): void {
  * Reads a whole snapshot and checks it (length, SHA-256 of the body, every section's size and
  * counts). Throws {@link SnapshotFormatError} on any problem; returns nothing half-read.
  */
-export async function decodeSnapshot(bytes: Uint8Array): Promise<{ header: SnapshotHeader; data: SnapshotData }> {
+export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot> {
   const { header, bodyOffset } = readSnapshotHeader(bytes);
   const body = bytes.subarray(bodyOffset);
   if (body.length !== header.bodyLength) {
@@ -211,25 +209,20 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<{ header: Snaps
       `The snapshot should have ${header.bodyLength} bytes after its header, it has ${body.length}: the file is ${body.length < header.bodyLength ? 'truncated' : 'corrupted (extra bytes)'}. Download or build it again.`,
     );
   }
-  if ((await sha256Hex(body)) !== header.contentHash) {
+  // The hash and the decompression run at once (both native); the hash is judged first.
+  const digest = sha256Hex(body);
+  let pending: Promise<Map<string, Uint8Array>> | Error;
+  try {
+    pending = readSections(body);
+    pending.catch(() => {});
+  } catch (error) {
+    pending = error as Error;
+  }
+  if ((await digest) !== header.contentHash) {
     throw new SnapshotFormatError('The snapshot content does not match its SHA-256 hash: the file is corrupted. Download or build it again.');
   }
-
-  const sections = new Map<string, Uint8Array>();
-  const reader = new ByteReader(body, 'snapshot body');
-  while (reader.remaining > 0) {
-    const tag = utf8.decode(reader.take(4));
-    const flags = reader.u32();
-    const length = reader.u32() + reader.u32() * 2 ** 32;
-    let payload = reader.take(length);
-    reader.skipTo(8);
-    if (!KNOWN_SECTIONS.has(tag)) {
-      if (flags & FLAG_REQUIRED) throw new SnapshotFormatError(`The snapshot needs section "${tag}", which this pagerag does not know. Update pagerag.`);
-      continue;
-    }
-    if (flags & FLAG_GZIP) payload = await gunzip(payload, `snapshot section "${tag}"`);
-    sections.set(tag, payload);
-  }
+  if (pending instanceof Error) throw pending;
+  const sections = await pending;
 
   const dims = header.embedModel.dimensions;
   const nodeCount = header.counts.nodes;
@@ -248,7 +241,8 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<{ header: Snaps
       nodes: rows.map(([id, text, metadata, start, end]) => ({
         id,
         text,
-        metadata: metadata === 0 ? structuredClone(d.metadata) : metadata,
+        // Shared with the document: stored copies are made by IndexedDB.
+        metadata: metadata === 0 ? d.metadata : metadata,
         ...(start >= 0 && { startCharIdx: start }),
         ...(end >= 0 && { endCharIdx: end }),
       })),
@@ -261,7 +255,7 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<{ header: Snaps
   const vectors = header.vectors === 'float32' ? readFloat32(vectorBytes, nodeCount * dims) : dequantizeInt8(vectorBytes, nodeCount, dims);
 
   const keywordBytes = header.keywords ? sections.get('BM25') : undefined;
-  const keywords = keywordBytes && decodeKeywords(keywordBytes, nodeCount);
+  const keywords = keywordBytes && decodeKeywordRows(keywordBytes, nodeCount, (reason) => new SnapshotFormatError(`The snapshot's keyword section is corrupted: ${reason}.`));
   return {
     header,
     data: {
@@ -271,10 +265,37 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<{ header: Snaps
       vectors,
       ...(keywords && { keywords, keywordAnalyzer: header.keywords!.analyzer }),
     },
+    ...(keywords && { keywordSection: { bytes: keywordBytes!, offsets: keywords.offsets } }),
   };
 }
 
 const KNOWN_SECTIONS = new Set(['DOCS', 'NODE', 'VF32', 'VI8 ', 'BM25']);
+
+/** Splits the body into its known sections, decompressing them in parallel. */
+function readSections(body: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const entries: Promise<[string, Uint8Array]>[] = [];
+  const reader = new ByteReader(body, 'snapshot body');
+  while (reader.remaining > 0) {
+    const tag = utf8.decode(reader.take(4));
+    const flags = reader.u32();
+    const length = reader.u32() + reader.u32() * 2 ** 32;
+    const payload = reader.take(length);
+    reader.skipTo(8);
+    if (!KNOWN_SECTIONS.has(tag)) {
+      if (flags & FLAG_REQUIRED) throw new SnapshotFormatError(`The snapshot needs section "${tag}", which this pagerag does not know. Update pagerag.`);
+      continue;
+    }
+    entries.push(flags & FLAG_GZIP ? gunzip(payload, `snapshot section "${tag}"`).then((bytes) => [tag, bytes]) : Promise.resolve([tag, payload]));
+  }
+  return Promise.all(entries).then((all) => new Map(all));
+}
+
+/** A decoded snapshot; `keywordSection` lets storage reuse the encoded BM25 rows as they are. */
+export interface DecodedSnapshot {
+  header: SnapshotHeader;
+  data: SnapshotData;
+  keywordSection?: { bytes: Uint8Array; offsets: Uint32Array };
+}
 
 function parseJson<T>(sections: Map<string, Uint8Array>, tag: string): T {
   const bytes = sections.get(tag);
@@ -340,43 +361,4 @@ function dequantizeInt8(bytes: Uint8Array, count: number, dims: number): Float32
     for (let d = 0; d < dims; d++) out[r * dims + d] = codes[r * dims + d]! * scale;
   }
   return out;
-}
-
-/** A term dictionary, then per node: term count, then (term number, frequency) pairs, as varints. */
-function encodeKeywords(rows: readonly KeywordTerms[]): Uint8Array {
-  const ids = new Map<string, number>();
-  for (const row of rows) for (const term of row.terms) if (!ids.has(term)) ids.set(term, ids.size);
-  const out = new ByteWriter();
-  out.varint(ids.size);
-  for (const term of ids.keys()) {
-    const bytes = utf8.encode(term);
-    out.varint(bytes.length);
-    out.bytes(bytes);
-  }
-  for (const row of rows) {
-    out.varint(row.terms.length);
-    row.terms.forEach((term, i) => {
-      out.varint(ids.get(term)!);
-      out.varint(row.freqs[i]!);
-    });
-  }
-  return out.finish();
-}
-
-function decodeKeywords(bytes: Uint8Array, nodeCount: number): KeywordTerms[] {
-  const reader = new ByteReader(bytes, 'snapshot keyword section');
-  const terms = Array.from({ length: reader.varint() }, () => utf8.decode(reader.take(reader.varint())));
-  const rows = Array.from({ length: nodeCount }, (): KeywordTerms => {
-    const count = reader.varint();
-    const row: KeywordTerms = { terms: new Array<string>(count), freqs: new Array<number>(count) };
-    for (let i = 0; i < count; i++) {
-      const term = terms[reader.varint()];
-      if (term === undefined) throw new SnapshotFormatError('The snapshot keyword section refers to an unknown term: the file is corrupted.');
-      row.terms[i] = term;
-      row.freqs[i] = reader.varint();
-    }
-    return row;
-  });
-  if (reader.remaining !== 0) throw new SnapshotFormatError('The snapshot keyword section has trailing bytes: the file is corrupted.');
-  return rows;
 }

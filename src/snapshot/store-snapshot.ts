@@ -5,6 +5,7 @@ import type { ProgressCallback } from '../progress.js';
 import { ANALYZER_ID } from '../retrieval/bm25/english-analyzer.js';
 import { TextNode } from '../schema/node.js';
 import type { IndexedDBVectorStore, StoredDocument } from '../storage/indexeddb-vector-store.js';
+import { sliceKeywordRows } from '../storage/keyword-codec.js';
 import { throwIfAborted } from '../util/abort.js';
 import { decodeSnapshot, readSnapshotHeader, type SnapshotData, type SnapshotEmbedModel, type SnapshotHeader } from './snapshot-format.js';
 
@@ -40,17 +41,18 @@ export async function loadSnapshot(
     return { header, loaded: false, written: 0, removed: 0 };
   }
 
-  const { data } = await decodeSnapshot(bytes);
+  const { data, keywordSection } = await decodeSnapshot(bytes);
   throwIfAborted(signal);
   const dims = header.embedModel.dimensions;
   const keywords = data.keywordAnalyzer === ANALYZER_ID ? data.keywords : undefined;
-  const todo: StoredDocument[] = [];
+  const todo: (StoredDocument & { rows: [number, number] })[] = [];
   let row = 0;
   for (const doc of data.documents) {
     const first = row;
     row += doc.nodes.length;
     if (stored.get(doc.id)?.hash === doc.hash && stored.get(doc.id)?.nodeIds.length === doc.nodes.length) continue;
     todo.push({
+      rows: [first, row],
       refDocId: doc.id,
       hash: doc.hash,
       metadata: doc.metadata,
@@ -67,7 +69,10 @@ export async function loadSnapshot(
     let nodes = 0;
     while (end < todo.length && (end === start || nodes + todo[end]!.nodes.length <= NODES_PER_WRITE)) nodes += todo[end++]!.nodes.length;
     throwIfAborted(signal);
-    await vectorStore.addDocuments(todo.slice(start, end), header.embedModel, signal ? { signal } : {});
+    const batch = todo.slice(start, end);
+    // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
+    const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
+    await vectorStore.addDocuments(batch, header.embedModel, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });
     done += nodes;
     onProgress?.({ phase: 'store', done, total });
     start = end;

@@ -132,7 +132,7 @@ export class IndexedDBVectorStore {
    * Writes documents in one transaction, replacing any stored document with the same `refDocId`.
    * Resolves only after the transaction committed.
    */
-  async addDocuments(documents: readonly StoredDocument[], embedModel: EmbedModelInfo, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async addDocuments(documents: readonly StoredDocument[], embedModel: EmbedModelInfo, options: { signal?: AbortSignal; keywordBytes?: Uint8Array } = {}): Promise<void> {
     throwIfAborted(options.signal);
     if (documents.length === 0) return;
     await this.refreshIfStale();
@@ -180,8 +180,11 @@ export class IndexedDBVectorStore {
       if (!config) {
         await tx.objectStore('meta').put({ schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: dims, createdAt: Date.now() }, 'config');
       }
-      // One round trip for all lookups; only documents that were stored before need removing.
-      const previous = await Promise.all(documents.map((doc) => tx.objectStore('docs').get(doc.refDocId)));
+      // Only documents stored before need removing. One key listing over the batch's id range
+      // finds them (a request per document costs more than the write itself).
+      const ids = documents.map((doc) => doc.refDocId).sort();
+      const storedIds = new Set(await tx.objectStore('docs').getAllKeys(IDBKeyRange.bound(ids[0]!, ids.at(-1)!)));
+      const previous = await Promise.all(documents.filter((doc) => storedIds.has(doc.refDocId)).map((doc) => tx.objectStore('docs').get(doc.refDocId)));
       for (const record of previous) if (record) await removeDocument(tx, record.id, record);
       if (rows.length > 0) {
         segmentId = await tx.objectStore('segments').add(
@@ -191,7 +194,7 @@ export class IndexedDBVectorStore {
             metadata: rows.map((r) => r.metadata),
             vectors,
             keywords: keywordRows.map(({ terms, freqs }) => ({ terms, freqs })),
-          }),
+          }, options.keywordBytes),
         );
       }
       const writes: Promise<unknown>[] = [];

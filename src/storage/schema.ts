@@ -3,7 +3,8 @@ import type { Metadata } from '../schema/node.js';
 
 /**
  * Bumped when the layout changes; `upgrade` migrates older databases in place.
- * 1: meta, segments, nodes, docs. 2: adds `snapshots`.
+ * 1: meta, segments, nodes, docs. 2: adds `snapshots`; new segments keep keyword rows as bytes
+ * (schema 1 segments, with keywords in their JSON, are read as they are).
  */
 export const SCHEMA_VERSION = 2;
 
@@ -28,11 +29,13 @@ export interface SegmentRecord {
   keywords: { terms: string[]; freqs: number[] }[];
 }
 
-/** How a segment is stored: the vectors, and the row data as one JSON string (see segment-codec.ts). */
+/** How a segment is stored: the vectors, the row data as one JSON string and the keyword rows as bytes (see segment-codec.ts). */
 export interface StoredSegment {
   id?: number;
   vectors: Float32Array;
   rows: string;
+  /** Absent in segments written by schema 1 (their keywords are in `rows`). */
+  keywords?: Uint8Array;
 }
 
 /** A document's nodes are stored in pages of up to NODES_PER_PAGE, keyed [refDocId, page]. */

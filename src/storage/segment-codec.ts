@@ -1,12 +1,16 @@
+import { StorageVersionError } from '../errors.js';
 import type { Metadata } from '../schema/node.js';
+import { decodeKeywordRows, encodeKeywordRows } from './keyword-codec.js';
 import type { SegmentRecord, StoredSegment } from './schema.js';
 
 /**
- * Segments are stored as their Float32Array plus ONE string of row data: a structured clone of one
- * string is a copy, where 100k small objects (ids, metadata, keyword lists) cost a walk each. Equal
- * metadata objects are stored once per segment.
+ * Segments are stored as their Float32Array, ONE string of row data and the keyword rows as bytes:
+ * a structured clone of one string or buffer is a copy, where 100k small objects (ids, metadata,
+ * keyword lists) cost a walk each. Equal metadata objects are stored once per segment. Segments of
+ * schema 1 kept the keywords in the JSON; they are still read.
  */
-export function encodeSegment(segment: SegmentRecord): StoredSegment {
+/** `keywordBytes`: the rows' keywords already encoded (see keyword-codec.ts), e.g. sliced from a snapshot. */
+export function encodeSegment(segment: SegmentRecord, keywordBytes?: Uint8Array): StoredSegment {
   const table: Metadata[] = [];
   const seen = new Map<string, number>();
   const metadataIndex = segment.metadata.map((metadata) => {
@@ -24,14 +28,15 @@ export function encodeSegment(segment: SegmentRecord): StoredSegment {
     segment.refDocIds,
     table,
     metadataIndex,
-    segment.keywords.map((k) => k.terms),
-    segment.keywords.map((k) => k.freqs),
   ]);
-  return { ...(segment.id !== undefined && { id: segment.id }), vectors: segment.vectors, rows };
+  return { ...(segment.id !== undefined && { id: segment.id }), vectors: segment.vectors, rows, keywords: keywordBytes ?? encodeKeywordRows(segment.keywords) };
 }
 
 export function decodeSegment(stored: StoredSegment): SegmentRecord {
-  const [nodeIds, refDocIds, table, metadataIndex, terms, freqs] = JSON.parse(stored.rows) as [string[], string[], Metadata[], number[], string[][], number[][]];
+  const [nodeIds, refDocIds, table, metadataIndex, terms, freqs] = JSON.parse(stored.rows) as [string[], string[], Metadata[], number[], string[][]?, number[][]?];
+  const keywords = stored.keywords
+    ? decodeKeywordRows(stored.keywords, nodeIds.length, (reason) => new StorageVersionError(`The keyword data of segment ${stored.id} is unreadable: ${reason}. Clear the index and ingest again.`))
+    : (terms ?? []).map((t, i) => ({ terms: t, freqs: freqs![i]! }));
   return {
     ...(stored.id !== undefined && { id: stored.id }),
     nodeIds,
@@ -39,6 +44,6 @@ export function decodeSegment(stored: StoredSegment): SegmentRecord {
     // Rows share the decoded metadata objects; they are read-only in memory.
     metadata: metadataIndex.map((i) => table[i]!),
     vectors: stored.vectors,
-    keywords: terms.map((t, i) => ({ terms: t, freqs: freqs[i]! })),
+    keywords,
   };
 }

@@ -55,17 +55,19 @@ export class BM25Index {
 
   add(row: KeywordRow): void {
     const doc = this.docs.length;
-    const length = row.freqs.reduce((n, f) => n + f, 0);
+    let length = 0;
+    for (const f of row.freqs) length += f;
     this.docs.push({ row, length });
     this.totalLength += length;
     this.live++;
-    row.terms.forEach((term, i) => {
-      let posting = this.postings.get(term);
-      if (!posting) this.postings.set(term, (posting = { docs: [], tfs: [], df: 0 }));
+    const { terms, freqs } = row;
+    for (let i = 0; i < terms.length; i++) {
+      let posting = this.postings.get(terms[i]!);
+      if (!posting) this.postings.set(terms[i]!, (posting = { docs: [], tfs: [], df: 0 }));
       posting.docs.push(doc);
-      posting.tfs.push(row.freqs[i]!);
+      posting.tfs.push(freqs[i]!);
       posting.df++;
-    });
+    }
     const list = this.byRefDoc.get(row.refDocId);
     if (list) list.push(doc);
     else this.byRefDoc.set(row.refDocId, [doc]);

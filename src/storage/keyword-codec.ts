@@ -1,0 +1,103 @@
+// BM25 keyword rows as bytes: a term dictionary, then per row its term count and (term number,
+// frequency) pairs, all unsigned LEB128. Used by storage segments and by snapshot files; far
+// smaller and faster to read than the same rows as JSON.
+
+export interface KeywordTerms {
+  terms: string[];
+  freqs: number[];
+}
+
+export function encodeKeywordRows(rows: readonly KeywordTerms[]): Uint8Array {
+  const ids = new Map<string, number>();
+  for (const row of rows) for (const term of row.terms) if (!ids.has(term)) ids.set(term, ids.size);
+  const encoder = new TextEncoder();
+  const dictionary = [...ids.keys()].map((term) => encoder.encode(term));
+  let size = 5 + dictionary.reduce((n, t) => n + 5 + t.length, 0);
+  for (const row of rows) size += 5 + row.terms.length * 10;
+  const out = new Uint8Array(size);
+  let at = 0;
+  const varint = (value: number) => {
+    let v = value;
+    while (v >= 0x80) {
+      out[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[at++] = v;
+  };
+  varint(dictionary.length);
+  for (const term of dictionary) {
+    varint(term.length);
+    out.set(term, at);
+    at += term.length;
+  }
+  for (const row of rows) {
+    const { terms, freqs } = row;
+    varint(terms.length);
+    for (let i = 0; i < terms.length; i++) {
+      varint(ids.get(terms[i]!)!);
+      varint(freqs[i]!);
+    }
+  }
+  return out.slice(0, at);
+}
+
+/**
+ * Decodes `count` rows; `corrupt(reason)` makes the error to throw when the bytes are malformed.
+ * Also returns where each row starts (and where the dictionary ends), so runs of rows can be copied
+ * into a new encoding with {@link sliceKeywordRows} without decoding and encoding them again.
+ */
+export function decodeKeywordRows(bytes: Uint8Array, count: number, corrupt: (reason: string) => Error): KeywordTerms[] & { offsets: Uint32Array } {
+  let at = 0;
+  const varint = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (at >= bytes.length) throw corrupt('it ends early');
+      const byte = bytes[at++]!;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value >>> 0;
+      shift += 7;
+      if (shift > 28) throw corrupt('it holds an over-long number');
+    }
+  };
+  const decoder = new TextDecoder();
+  const terms = new Array<string>(varint());
+  for (let t = 0; t < terms.length; t++) {
+    const length = varint();
+    if (at + length > bytes.length) throw corrupt('it ends early');
+    terms[t] = decoder.decode(bytes.subarray(at, (at += length)));
+  }
+  const rows = new Array<KeywordTerms>(count) as KeywordTerms[] & { offsets: Uint32Array };
+  const offsets = new Uint32Array(count + 1);
+  for (let r = 0; r < count; r++) {
+    offsets[r] = at;
+    const n = varint();
+    const rowTerms = new Array<string>(n);
+    const freqs = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const term = terms[varint()];
+      if (term === undefined) throw corrupt('it refers to an unknown term');
+      rowTerms[i] = term;
+      freqs[i] = varint();
+    }
+    rows[r] = { terms: rowTerms, freqs };
+  }
+  if (at !== bytes.length) throw corrupt('it has trailing bytes');
+  offsets[count] = at;
+  rows.offsets = offsets;
+  return rows;
+}
+
+/** The encoding of some rows of `bytes` (runs of [start, end) row numbers, in order), sharing its dictionary. */
+export function sliceKeywordRows(bytes: Uint8Array, offsets: Uint32Array, runs: readonly [number, number][]): Uint8Array {
+  const dictionaryEnd = offsets[0]!;
+  const size = runs.reduce((n, [start, end]) => n + offsets[end]! - offsets[start]!, dictionaryEnd);
+  const out = new Uint8Array(size);
+  out.set(bytes.subarray(0, dictionaryEnd));
+  let at = dictionaryEnd;
+  for (const [start, end] of runs) {
+    out.set(bytes.subarray(offsets[start]!, offsets[end]!), at);
+    at += offsets[end]! - offsets[start]!;
+  }
+  return out;
+}
