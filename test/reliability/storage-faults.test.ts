@@ -31,6 +31,47 @@ describe('schema versions', () => {
     again.close();
   });
 
+  test('a database of schema 1 is migrated in place: same documents and answers, then writable', async () => {
+    // A schema-1 database as pagerag 0.1 wrote it: keyword rows inside each segment's JSON, no snapshot records.
+    const source = await IndexedDBVectorStore.open(fresh());
+    const embedModel = fixtureEmbedding();
+    const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
+    const { config, docs, segments, pages } = await source.readAll();
+    const name = fresh();
+    const v1 = await openDB(`pagerag:${name}`, 1, {
+      upgrade(db) {
+        db.createObjectStore('meta');
+        db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
+        db.createObjectStore('nodes', { keyPath: ['refDocId', 'page'] });
+        db.createObjectStore('docs', { keyPath: 'id' });
+      },
+    });
+    await v1.put('meta', { ...config, schemaVersion: 1 }, 'config');
+    for (const s of segments) {
+      const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
+      const rows = JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)]);
+      await v1.put('segments', { id: s.id, vectors: s.vectors, rows });
+    }
+    for (const page of pages) await v1.put('nodes', page);
+    for (const doc of docs) await v1.put('docs', doc);
+    v1.close();
+
+    const migrated = await IndexedDBVectorStore.open(name);
+    const index = await VectorStoreIndex.fromVectorStore(migrated, { embedModel });
+    expect(await migrated.verify()).toEqual([]);
+    const answers = (i: VectorStoreIndex, mode: 'vector' | 'bm25') => i.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
+    expect(await answers(index, 'vector')).toEqual(await answers(sourceIndex, 'vector'));
+    expect(await answers(index, 'bm25')).toEqual(await answers(sourceIndex, 'bm25'));
+    await index.insert(new Document({ id: 'after-migration', text: 'a heron stands in the river' }));
+    expect(await migrated.verify()).toEqual([]);
+    migrated.close();
+    const raw = await openDB(`pagerag:${name}`);
+    expect(raw.version).toBe(2);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'nodes', 'segments', 'snapshots']);
+    raw.close();
+    source.close();
+  });
+
   test('an upgrade from another tab does not hang: the open store closes, and reopens when used again', async () => {
     const name = fresh();
     const store = await IndexedDBVectorStore.open(name);
