@@ -102,3 +102,21 @@ describe('crash consistency', () => {
     await context.close();
   }, 600_000);
 });
+
+describe('a full disk', () => {
+  test("a real QuotaExceededError (the origin's quota lowered through the DevTools protocol) gives StorageQuotaError; stored data stays", async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    const page = await context.newPage();
+    // Lowered before the origin first uses storage: Chromium keeps the quota it saw then.
+    const session = await context.newCDPSession(page);
+    await session.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 2_000_000 });
+    await page.goto(`${server.url}crash.html?phase=quota&run=quota`);
+    await page.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true);
+    const report = (await page.evaluate(() => (window as unknown as { __bigWrite: () => Promise<unknown> }).__bigWrite())) as Record<string, unknown>;
+    await session.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin });
+    expect(report).toMatchObject({ name: 'StorageQuotaError', cause: 'QuotaExceededError', problems: [], sameAnswers: true, stored: ['doc-0', 'doc-1', 'doc-2', 'doc-3', 'doc-4'] });
+    expect(report.message).toMatch(/refused to store 8 vectors .*quota is exhausted\..*Documents stored before are intact/);
+    await context.close();
+  });
+});

@@ -1,6 +1,7 @@
 // Driven by test/e2e/crash.test.ts: `?phase=ingest` ingests 50 documents (and is killed midway);
-// `?phase=check` reopens the index and reports whether every document is whole or absent.
-import { Document, IndexedDBVectorStore, SentenceSplitter, TransformersEmbedding, VectorStoreIndex } from '../../../src/index.js';
+// `?phase=check` reopens the index and reports whether every document is whole or absent;
+// `?phase=quota` stores a few documents, then tries a write larger than the (lowered) quota.
+import { Document, IndexedDBVectorStore, SentenceSplitter, TextNode, TransformersEmbedding, VectorStoreIndex } from '../../../src/index.js';
 
 const params = new URLSearchParams(location.search);
 const run = params.get('run')!;
@@ -32,6 +33,28 @@ async function main(): Promise<void> {
       onProgress: (p) => p.phase === 'store' && (state.__stored = p.done),
     });
     state.__report = { finished: true };
+    return;
+  }
+  if (params.get('phase') === 'quota') {
+    // The test lowers the origin's quota through the DevTools protocol, then calls this.
+    const index = await VectorStoreIndex.fromDocuments(docs.slice(0, 5), { embedModel, vectorStore, transformations: [splitter] });
+    const before = await index.asRetriever({ similarityTopK: 3 }).retrieve('river');
+    state.__ready = true;
+    (window as unknown as { __bigWrite: () => Promise<unknown> }).__bigWrite = async () => {
+      // About 8 MB of node text, in one document.
+      const nodes = Array.from({ length: 8 }, (_, i) => new TextNode({ id: `huge-${i}`, text: `${'many words of a very long page '.repeat(33_000)}${i}` }));
+      const vectors = nodes.map(() => new Float32Array(embedModel.dimensions).fill(0.1));
+      const error = (await vectorStore.addDocuments([{ refDocId: 'huge', hash: 'h', nodes, vectors }], { model: embedModel.modelId, dimensions: embedModel.dimensions }).catch((e: unknown) => e)) as Error | undefined;
+      const after = await index.asRetriever({ similarityTopK: 3 }).retrieve('river');
+      return {
+        name: error?.name,
+        message: error?.message,
+        cause: (error?.cause as DOMException | undefined)?.name,
+        stored: (await vectorStore.listRefDocs()).map((d) => d.id).sort(),
+        problems: await vectorStore.verify(),
+        sameAnswers: JSON.stringify(after.map((r) => r.node.id)) === JSON.stringify(before.map((r) => r.node.id)),
+      };
+    };
     return;
   }
   const problems = await vectorStore.verify();
