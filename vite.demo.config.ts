@@ -1,5 +1,27 @@
-import { defineConfig } from 'vite';
+import { existsSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vite';
+import { pageragSnapshot } from './src/node/vite-plugin.js';
 import { ISOLATION_HEADERS } from './scripts/static-server.mjs';
+
+// Loaded with `--configLoader runner` (package.json scripts): the plugin's TypeScript source runs
+// through Vite's module runner instead of being bundled into the config.
+
+/**
+ * The sample documents are prebuilt into a snapshot at build time, with the first embedding model
+ * found under models/ (or PAGERAG_DEMO_SNAPSHOT_MODEL): the real all-MiniLM-L6-v2 after
+ * `npm run fetch-models`, else the fixture encoder (`?models=fixtures`). A visitor whose embedding
+ * model differs gets the samples embedded in the browser instead.
+ */
+function samplesSnapshot(): Plugin {
+  const model = process.env.PAGERAG_DEMO_SNAPSHOT_MODEL ?? ['Xenova/all-MiniLM-L6-v2', 'fixtures/bert-tiny'].find((id) => existsSync(`models/${id}/onnx`));
+  if (model) return pageragSnapshot({ input: 'demo/sample-corpus', model, modelsDir: 'models', fileName: 'samples.pagerag' });
+  // No model to build with: the module exists, without a snapshot.
+  return {
+    name: 'pagerag-snapshot-none',
+    resolveId: (id) => (id === 'virtual:pagerag-snapshot' ? '\0virtual:pagerag-snapshot' : undefined),
+    load: (id) => (id === '\0virtual:pagerag-snapshot' ? 'export default null; export const header = null;' : undefined),
+  };
+}
 
 /** The demo as a static site: relative asset paths, so it works from any folder of any static host. */
 export default defineConfig({
@@ -7,7 +29,8 @@ export default defineConfig({
   publicDir: 'demo/public',
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
-  worker: { format: 'es' },
+  // The engine worker imports the snapshot (`virtual:pagerag-snapshot`).
+  worker: { format: 'es', plugins: () => [samplesSnapshot()] },
   build: {
     outDir: 'dist-demo',
     emptyOutDir: true,

@@ -12,7 +12,10 @@ import {
   type LLM,
   type ModelSource,
 } from '../src/index.js';
+import snapshotUrl, { header as snapshotHeader } from 'virtual:pagerag-snapshot';
+import { documentFromFile } from '../src/ingestion/file-document.js';
 import type { DemoSettings, PageMessage, WorkerMessage } from './protocol.js';
+import { SAMPLE_CORPUS } from './sample-corpus.js';
 
 const post = (message: WorkerMessage) => self.postMessage(message);
 const INDEX_NAME = 'pagerag-demo';
@@ -37,7 +40,7 @@ async function publishDocs(): Promise<void> {
   const docs = await index!.vectorStore.listRefDocs();
   post({
     type: 'docs',
-    docs: docs.map((d) => ({ id: d.id, name: String(d.metadata.name ?? d.id), chunks: d.nodeIds.length })).sort((a, b) => a.name.localeCompare(b.name)),
+    docs: docs.map((d) => ({ id: d.id, name: String(d.metadata.name ?? d.metadata.file_name ?? d.id), chunks: d.nodeIds.length })).sort((a, b) => a.name.localeCompare(b.name)),
   });
 }
 
@@ -46,6 +49,23 @@ async function ingest(docs: { id: string; name: string; text: string }[]): Promi
     docs.map((d) => new Document({ id: d.id, text: d.text, metadata: { name: d.name } })),
     { onProgress: (p) => post({ type: 'progress', ...p }) },
   );
+  await publishDocs();
+}
+
+/**
+ * The sample documents: from the snapshot prebuilt at build time when it was made with this
+ * embedding model (nothing to embed), else embedded here.
+ */
+async function loadSamples(): Promise<void> {
+  const onProgress = (p: { phase: string; done: number; total: number }) => post({ type: 'progress', ...p });
+  const url = snapshotHeader?.embedModel.model === index!.embedModel.modelId ? snapshotUrl : null;
+  const prebuilt = url !== null;
+  if (url !== null) {
+    await VectorStoreIndex.fromSnapshot(new URL(url, self.location.href), { vectorStore: index!.vectorStore, embedModel: index!.embedModel, name: 'samples', onProgress });
+  } else {
+    await index!.refreshRefDocs(SAMPLE_CORPUS.map((d) => documentFromFile(d.id, d.text)), { onProgress });
+  }
+  post({ type: 'samples', prebuilt });
   await publishDocs();
 }
 
@@ -74,7 +94,7 @@ async function init(message: Extract<PageMessage, { type: 'init' }>): Promise<vo
     llm = new TransformersLLM({ model: settings.llmModel, maxNewTokens: settings.maxNewTokens, modelSource: modelSource(), onProgress: (p) => post({ type: 'progress', ...p }) });
   }
   post({ type: 'ready', capabilities, llm: llm.metadata.model, embedModel: embedModel.modelId });
-  if (message.seed.length > 0) await ingest(message.seed);
+  if (message.seed) await loadSamples();
   else await publishDocs();
   // Load the LLM in the background so the first answer starts sooner.
   void (llm as { load?: () => Promise<void> }).load?.().catch((error: unknown) => post(errorMessage(error)));
@@ -148,6 +168,8 @@ self.onmessage = (event: MessageEvent<PageMessage>) => {
           return init(message);
         case 'add':
           return ingest(message.docs);
+        case 'samples':
+          return loadSamples();
         case 'delete':
           await index!.deleteRefDoc(message.id);
           return publishDocs();

@@ -6,7 +6,6 @@ import { chooseWebLLMModel } from '../src/llms/webllm/web-llm-config.js';
 import { documentFileType } from '../src/ingestion/file-document.js';
 import { htmlToText } from '../src/ingestion/html-to-text.js';
 import type { DemoSettings, DocInfo, PageMessage, WorkerMessage } from './protocol.js';
-import { SAMPLE_CORPUS } from './sample-corpus.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -95,7 +94,7 @@ function setStatus(text: string, isError = false): void {
   ui.status.classList.toggle('error', isError);
 }
 
-const PHASES: Record<string, string> = { 'load-model': 'Loading model', split: 'Splitting documents', embed: 'Embedding chunks', store: 'Saving to the index' };
+const PHASES: Record<string, string> = { 'load-model': 'Loading model', download: 'Downloading the prebuilt index', split: 'Splitting documents', embed: 'Embedding chunks', store: 'Saving to the index' };
 
 function showProgress(phase: string, done: number, total: number, text?: string): void {
   ui.progress.hidden = false;
@@ -104,7 +103,11 @@ function showProgress(phase: string, done: number, total: number, text?: string)
   ui.progressLabel.textContent = phase === 'store' && fraction >= 1 ? 'Indexing done' : `${PHASES[phase] ?? phase}${text ? `: ${text}` : ''}`;
   ui.progressBar.value = fraction;
   ui.progressCount.textContent =
-    phase === 'load-model' && total > 1 ? `${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` : phase === 'load-model' ? `${Math.round(fraction * 100)}%` : `${done} / ${total}`;
+    (phase === 'load-model' || phase === 'download') && total > 1
+      ? `${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`
+      : phase === 'load-model'
+        ? `${Math.round(fraction * 100)}%`
+        : `${done} / ${total}`;
   ui.progress.dataset.complete = String(fraction >= 1);
 }
 
@@ -216,6 +219,10 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       renderDocs(message.docs);
       if (ui.progress.dataset.phase !== 'load-model') setStatus(`${message.docs.length} document${message.docs.length === 1 ? '' : 's'} indexed.`);
       break;
+    case 'samples':
+      document.body.dataset.samples = message.prebuilt ? 'prebuilt' : 'embedded';
+      setStatus(message.prebuilt ? 'Sample documents loaded from the prebuilt index: nothing was embedded in this browser.' : 'Sample documents embedded in this browser.');
+      break;
     case 'sources':
       if (message.id !== currentQuery) break;
       renderSources(message.nodes);
@@ -277,7 +284,7 @@ function wireEvents(settings: DemoSettings): void {
     ui.pasteText.value = '';
     ui.pasteName.value = '';
   });
-  ui.loadSamples.addEventListener('click', () => send({ type: 'add', docs: SAMPLE_CORPUS }));
+  ui.loadSamples.addEventListener('click', () => send({ type: 'samples' }));
   ui.clearIndex.addEventListener('click', () => {
     if (confirm('Delete every indexed document from this browser?')) send({ type: 'clear' });
   });
@@ -325,7 +332,7 @@ async function start(): Promise<void> {
     }),
   );
   wireEvents(settings);
-  const seed = localStorage.getItem(SEEDED_KEY) ? [] : SAMPLE_CORPUS;
+  const seed = !localStorage.getItem(SEEDED_KEY);
   localStorage.setItem(SEEDED_KEY, '1');
   setStatus('Loading the embedding model…');
   send({ type: 'init', settings, seed });

@@ -21,7 +21,9 @@ export interface DocInfo {
 }
 
 export type PageMessage =
-  | { type: 'init'; settings: DemoSettings; seed: { id: string; name: string; text: string }[] }
+  /** `seed`: load the sample documents (first visit). */
+  | { type: 'init'; settings: DemoSettings; seed: boolean }
+  | { type: 'samples' }
   | { type: 'add'; docs: { id: string; name: string; text: string }[] }
   | { type: 'delete'; id: string }
   | { type: 'clear' }
@@ -32,6 +34,8 @@ export type WorkerMessage =
   | { type: 'ready'; capabilities: Capabilities; llm: string; embedModel: string }
   | { type: 'progress'; phase: string; done: number; total: number; text?: string }
   | { type: 'docs'; docs: DocInfo[] }
+  /** The samples were loaded: from the prebuilt snapshot, or embedded in the browser. */
+  | { type: 'samples'; prebuilt: boolean }
   | { type: 'sources'; id: number; retrievalMs: number; nodes: { name: string; text: string; score: number }[] }
   | { type: 'delta'; id: number; delta: string }
   | { type: 'done'; id: number; stopped: boolean; firstTokenMs?: number; tokens: number; tokensPerSecond?: number }

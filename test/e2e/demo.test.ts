@@ -35,7 +35,7 @@ async function askAndWait(question: string, state: 'done' | 'stopped' = 'done'):
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  await build({ configFile: join(root, 'vite.demo.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ configFile: join(root, 'vite.demo.config.ts'), configLoader: 'runner', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   server = await startStaticServer({ site: outDir, models: join(root, 'models') });
   browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -57,6 +57,10 @@ describe('the built demo on the fixture models', () => {
     await page.goto(`${server.url}?models=fixtures&maxTokens=1500`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
     await waitForDoc('What is pagerag.md');
+    // The samples came from the snapshot prebuilt by `npm run build:demo`: nothing embedded here.
+    await page.waitForSelector('body[data-samples="prebuilt"]');
+    expect(requests.some((url) => /\/assets\/samples-[\w-]+\.pagerag$/.test(url))).toBe(true);
+    await expect.poll(() => page.locator('#doc-list li').count()).toBe(4);
     await expect.poll(() => page.locator('#capabilities li').count()).toBeGreaterThan(3);
     await screenshot('1-loaded');
 
