@@ -12,7 +12,7 @@ import { Int8Index } from '../src/storage/int8-index.js';
 import { VectorMatrix, type RowInfo } from '../src/storage/vector-matrix.js';
 import { clusteredVectors } from '../test/support/vectors.js';
 import { encodeSnapshot, type SnapshotDocument } from '../src/snapshot/snapshot-format.js';
-import { keywordRow } from '../src/retrieval/bm25/bm25-index.js';
+import { analyzeKeywords } from '../src/retrieval/bm25/bm25-index.js';
 import { ANALYZER_ID } from '../src/retrieval/bm25/english-analyzer.js';
 
 type Row = Record<string, string | number | boolean | null>;
@@ -59,7 +59,7 @@ async function buildMatrix(rows: number, seed: number) {
     const n = Math.min(chunk, rows - start);
     const set = clusteredVectors({ rows: n, dims: DIMS, queries: start === 0 ? QUERIES : 0, clusters: 256, seed: seed + start, centresSeed: seed });
     if (start === 0) queries = set.queries;
-    matrix.append(Array.from({ length: n }, (_, i): RowInfo => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, page: 0, metadata: {}, segment: 0 })), set.vectors);
+    matrix.append(Array.from({ length: n }, (_, i): RowInfo => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, group: 0, page: 0, metadata: {}, segment: 0 })), set.vectors);
   }
   return { matrix, queries };
 }
@@ -335,7 +335,7 @@ async function scifactFigures(): Promise<void> {
   const matrix = new VectorMatrix(embed.dimensions, texts.length, kernel && new Int8Index(kernel, embed.dimensions));
   const flat = new Float32Array(texts.length * embed.dimensions);
   vectors.forEach((v, i) => flat.set(v, i * embed.dimensions));
-  matrix.append(texts.map((_, i) => ({ nodeId: `s${i}`, refDocId: `s${i}`, page: 0, metadata: {}, segment: 0 })), flat);
+  matrix.append(texts.map((_, i) => ({ nodeId: `s${i}`, refDocId: `s${i}`, group: 0, page: 0, metadata: {}, segment: 0 })), flat);
   const queries = vectors.filter((_, i) => i % 50 === 0);
   const exactIds = queries.map((q) => matrix.search(q, 10, { exact: true }).map((r) => r.info.nodeId));
   const ids: string[][] = [];
@@ -378,7 +378,7 @@ async function snapshotFigures(): Promise<void> {
       embedModel: { model: embedModelId, dimensions: DIMS },
       documents,
       vectors,
-      keywords: texts.map((text) => keywordRow('', '', 0, {}, text)),
+      keywords: texts.map((text) => analyzeKeywords(text)),
       keywordAnalyzer: ANALYZER_ID,
     };
     for (const kind of ['float32', 'int8'] as const) {

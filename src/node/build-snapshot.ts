@@ -6,7 +6,7 @@ import { documentFromFile } from '../ingestion/file-document.js';
 import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
 import type { ProgressCallback } from '../progress.js';
 import { ANALYZER_ID } from '../retrieval/bm25/english-analyzer.js';
-import { keywordRow } from '../retrieval/bm25/bm25-index.js';
+import { analyzeKeywords } from '../retrieval/bm25/bm25-index.js';
 import { documentHash } from '../schema/document.js';
 import { sha256Hex, utf8 } from '../snapshot/bytes.js';
 import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHeader, type EncodeSnapshotOptions, type KeywordTerms, type SnapshotData, type SnapshotDocument, type SnapshotHeader } from '../snapshot/snapshot-format.js';
@@ -82,10 +82,7 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
         ...(n.startCharIdx !== undefined && { startCharIdx: n.startCharIdx }),
         ...(n.endCharIdx !== undefined && { endCharIdx: n.endCharIdx }),
       }));
-      const keywords = nodes.map((n) => {
-        const { terms, freqs } = keywordRow(n.id, document.id, 0, n.metadata, n.text);
-        return { terms, freqs };
-      });
+      const keywords = nodes.map((n) => analyzeKeywords(n.text));
       entries.push({ doc: { id: document.id, hash, metadata: document.metadata, nodes }, vectors: new Float32Array(0), keywords, ...(cacheFile && { cacheFile }), fresh: true });
     }
     onProgress?.({ phase: 'split', done: i + 1, total: documents.length });

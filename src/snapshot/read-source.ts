@@ -30,6 +30,8 @@ export async function readSnapshotSource(source: SnapshotSource, options: ReadSo
     if (!response.ok || !response.body) {
       throw new SnapshotFetchError(`Fetching the snapshot at ${url} failed with HTTP ${response.status} ${response.statusText}. Check that the file is deployed at that URL.`);
     }
+    // Without a progress callback the browser reads the body in one piece (much faster than chunks).
+    if (!onProgress) return new Uint8Array(await response.arrayBuffer());
     // A compressed transfer reports the compressed length: then the total is unknown.
     const encoded = response.headers.get('content-encoding');
     const total = encoded && encoded !== 'identity' ? 0 : Number(response.headers.get('content-length') ?? 0);

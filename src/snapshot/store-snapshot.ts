@@ -120,10 +120,10 @@ export async function snapshotData(vectorStore: IndexedDBVectorStore, embedModel
     segment.nodeIds.forEach((id, row) => rows.set(id, { vectors: segment.vectors, row, ...segment.keywords[row]! }));
   }
   const nodesByDoc = new Map<string, TextNode[]>();
-  for (const page of [...pages].sort((a, b) => a.page - b.page)) {
-    const list = nodesByDoc.get(page.refDocId) ?? [];
-    list.push(...page.nodes.map((n) => new TextNode(n)));
-    nodesByDoc.set(page.refDocId, list);
+  for (const node of pages.flatMap((p) => p.nodes)) {
+    const list = nodesByDoc.get(node.refDocId) ?? [];
+    list.push(new TextNode(node));
+    nodesByDoc.set(node.refDocId, list);
   }
   const ordered = [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const nodeCount = ordered.reduce((n, d) => n + d.nodeIds.length, 0);

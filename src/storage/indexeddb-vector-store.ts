@@ -12,12 +12,12 @@ import {
 import { TextNode, type Metadata, type NodeWithScore } from '../schema/node.js';
 import { matchesFilters, validateFilters, type MetadataFilters } from '../retrieval/metadata-filters.js';
 import { throwIfAborted } from '../util/abort.js';
-import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type SegmentRecord, type SnapshotRecord } from './schema.js';
+import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type SegmentRecord, type SnapshotRecord, type StoredSegment } from './schema.js';
 import type { KeywordTerms } from '../snapshot/snapshot-format.js';
 import { VectorMatrix, type RowInfo } from './vector-matrix.js';
 import { decodeSegment, encodeSegment } from './segment-codec.js';
 import { Int8Index } from './int8-index.js';
-import { BM25Index, keywordRow, type BM25Params } from '../retrieval/bm25/bm25-index.js';
+import { BM25Index, analyzeKeywords, type BM25Params, type KeywordRow } from '../retrieval/bm25/bm25-index.js';
 import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
 
 /** One source document as written: its nodes and their vectors, in the same order. */
@@ -59,7 +59,7 @@ export interface EmbedModelInfo {
   dimensions: number;
 }
 
-type WriteTx = IDBPTransaction<PageragDBSchema, ('meta' | 'segments' | 'nodes' | 'docs')[], 'readwrite'>;
+type WriteTx = IDBPTransaction<PageragDBSchema, ('meta' | 'segments' | 'pages' | 'docs')[], 'readwrite'>;
 
 const DB_PREFIX = 'pagerag:';
 /** Segments smaller than this are merged by `compact()`. */
@@ -139,7 +139,8 @@ export class IndexedDBVectorStore {
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
     const rows: RowInfo[] = [];
-    const keywordRows: ReturnType<typeof keywordRow>[] = [];
+    const keywordRows: KeywordRow[] = [];
+    const nodeRecords: NodeRecord[] = [];
     const vectors = new Float32Array(documents.reduce((n, d) => n + d.nodes.length, 0) * dims);
     for (const doc of documents) {
       if (doc.nodes.length !== doc.vectors.length) {
@@ -150,17 +151,19 @@ export class IndexedDBVectorStore {
       }
       doc.vectors.forEach((vector, i) => {
         if (vector.length !== dims) throw new DimensionMismatchError(dims, vector.length, `the vector of node ${i} of document "${doc.refDocId}"`);
-            for (let d = 0; d < dims; d++) {
+        for (let d = 0; d < dims; d++) {
           if (!Number.isFinite(vector[d])) {
             throw new InvalidArgumentError(`Expected finite numbers in the vector of node ${i} of document "${doc.refDocId}", got ${vector[d]} at position ${d}.`);
           }
         }
         vectors.set(vector, rows.length * dims);
         const node = doc.nodes[i]!;
-        const page = Math.floor(i / NODES_PER_PAGE);
-        rows.push({ nodeId: node.id, refDocId: doc.refDocId, page, metadata: node.metadata, segment: -1 });
-        const given = doc.keywords?.[i];
-        keywordRows.push(given ? { nodeId: node.id, refDocId: doc.refDocId, page, metadata: node.metadata, terms: given.terms, freqs: given.freqs } : keywordRow(node.id, doc.refDocId, page, node.metadata, node.text));
+        // Texts go in pages of this write, in row order: [group (this segment), row / NODES_PER_PAGE].
+        const page = Math.floor(rows.length / NODES_PER_PAGE);
+        const location = { nodeId: node.id, refDocId: doc.refDocId, group: 0, page, metadata: node.metadata };
+        rows.push({ ...location, segment: -1 });
+        keywordRows.push({ ...location, ...(doc.keywords?.[i] ?? analyzeKeywords(node.text)) });
+        nodeRecords.push(toNodeRecord(node, doc.refDocId));
       });
     }
 
@@ -169,7 +172,7 @@ export class IndexedDBVectorStore {
       const matrix = await createMatrix(dims, 1024);
       this.matrix ??= matrix;
     }
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'docs'], 'readwrite');
     const done = tx.done;
     let segmentId = -1;
     try {
@@ -193,7 +196,8 @@ export class IndexedDBVectorStore {
             refDocIds: rows.map((r) => r.refDocId),
             metadata: rows.map((r) => r.metadata),
             vectors,
-            keywords: keywordRows.map(({ terms, freqs }) => ({ terms, freqs })),
+            keywords: keywordRows,
+            locations: Uint32Array.from(rows.flatMap((r) => [0, r.page])),
           }, options.keywordBytes),
         );
       }
@@ -205,10 +209,9 @@ export class IndexedDBVectorStore {
       };
       for (const doc of documents) {
         track(tx.objectStore('docs').put({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment: segmentId, metadata: doc.metadata ?? {} }));
-        for (let start = 0, page = 0; start < doc.nodes.length; start += NODES_PER_PAGE, page++) {
-          const nodes = doc.nodes.slice(start, start + NODES_PER_PAGE).map((node) => toNodeRecord(node, doc.refDocId));
-          track(tx.objectStore('nodes').put({ refDocId: doc.refDocId, page, nodes }));
-        }
+      }
+      for (let start = 0, page = 0; start < nodeRecords.length; start += NODES_PER_PAGE, page++) {
+        track(tx.objectStore('pages').put({ group: segmentId, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) }));
       }
       await Promise.all(writes);
       await done;
@@ -224,7 +227,8 @@ export class IndexedDBVectorStore {
       matrix.removeRefDoc(doc.refDocId);
       this.keywords.removeRefDoc(doc.refDocId);
     }
-    for (const row of rows) row.segment = segmentId;
+    for (const row of rows) row.segment = row.group = segmentId;
+    for (const row of keywordRows) row.group = segmentId;
     matrix.append(rows, vectors);
     for (const row of keywordRows) this.keywords.add(row);
     this.notifyOtherTabs();
@@ -233,7 +237,7 @@ export class IndexedDBVectorStore {
   /** Deletes a document's nodes, vectors and docstore entry in one transaction. Resolves `false` if it was not stored. */
   async deleteRefDoc(refDocId: string): Promise<boolean> {
     await this.refreshIfStale();
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs'], 'readwrite');
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'docs'], 'readwrite');
     const done = tx.done;
     let existed: boolean;
     try {
@@ -297,12 +301,12 @@ export class IndexedDBVectorStore {
   }
 
   /** Nodes by id, in the same order (`undefined` for unknown ids). */
-  private async fetchNodes(refs: readonly { nodeId: string; refDocId: string; page: number }[]): Promise<(TextNode | undefined)[]> {
-    const tx = (await this.connection()).transaction('nodes');
+  private async fetchNodes(refs: readonly { nodeId: string; group: number; page: number }[]): Promise<(TextNode | undefined)[]> {
+    const tx = (await this.connection()).transaction('pages');
     const pages = new Map<string, Promise<NodeRecord[]>>();
     const pageOf = (ref: (typeof refs)[number]) => {
-      const key = JSON.stringify([ref.refDocId, ref.page]);
-      if (!pages.has(key)) pages.set(key, tx.store.get([ref.refDocId, ref.page]).then((p) => p?.nodes ?? []));
+      const key = `${ref.group}:${ref.page}`;
+      if (!pages.has(key)) pages.set(key, tx.store.get([ref.group, ref.page]).then((p) => p?.nodes ?? []));
       return pages.get(key)!;
     };
     const records = await Promise.all(refs.map(async (ref) => (await pageOf(ref)).find((n) => n.id === ref.nodeId)));
@@ -310,10 +314,15 @@ export class IndexedDBVectorStore {
     return records.map((r) => r && fromNodeRecord(r));
   }
 
-  /** Every stored node of one document. */
+  /** Every stored node of one document, in order. */
   async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
-    const pages = await (await this.connection()).getAll('nodes', pagesOf(refDocId));
-    return pages.flatMap((p) => p.nodes.map(fromNodeRecord));
+    const tx = (await this.connection()).transaction(['docs', 'segments', 'pages']);
+    const doc = await tx.objectStore('docs').get(refDocId);
+    const stored = doc && (await tx.objectStore('segments').get(doc.segment));
+    const pages = stored ? await Promise.all(pageKeysOf(decodeSegment(stored), refDocId).map((key) => tx.objectStore('pages').get(key))) : [];
+    await tx.done;
+    const byId = new Map(pages.flatMap((p) => p?.nodes ?? []).map((n) => [n.id, n]));
+    return (doc?.nodeIds ?? []).flatMap((id) => (byId.has(id) ? [fromNodeRecord(byId.get(id)!)] : []));
   }
 
   /**
@@ -336,15 +345,19 @@ export class IndexedDBVectorStore {
       let groupRows = 0;
       const flush = async () => {
         if (group.length < 2) return;
-        const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], vectors: new Float32Array(groupRows * dims), keywords: [] };
+        const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], vectors: new Float32Array(groupRows * dims), keywords: [], locations: new Uint32Array(groupRows * 2) };
         let offset = 0;
+        let row = 0;
+        // Rows keep their locations: node pages stay where they are.
         for (const s of group) {
           merged.nodeIds.push(...s.nodeIds);
           merged.refDocIds.push(...s.refDocIds);
           merged.metadata.push(...s.metadata);
           merged.keywords.push(...s.keywords);
           merged.vectors.set(s.vectors, offset);
+          merged.locations.set(s.locations, row * 2);
           offset += s.vectors.length;
+          row += s.nodeIds.length;
           await tx.objectStore('segments').delete(s.id!);
         }
         const to = await tx.objectStore('segments').add(encodeSegment(merged));
@@ -380,14 +393,18 @@ export class IndexedDBVectorStore {
     const problems: string[] = [];
     const { config, segments, pages: nodePages, docs } = await this.readAll();
     const nodeKeys = nodePages.flatMap((p) => p.nodes);
+    const pageOfNode = new Map(nodePages.flatMap((p) => p.nodes.map((n) => [n.id, `${p.group}:${p.page}`])));
     const dims = config?.dimensions ?? 0;
     const rowOwner = new Map<string, { refDocId: string; segment: number }>();
     for (const s of segments) {
       if (s.vectors.length !== s.nodeIds.length * dims) problems.push(`segment ${s.id} has ${s.vectors.length} floats for ${s.nodeIds.length} rows of ${dims}`);
       if (s.keywords?.length !== s.nodeIds.length) problems.push(`segment ${s.id} has keyword data for ${s.keywords?.length ?? 0} of ${s.nodeIds.length} rows`);
+      if (s.locations.length !== s.nodeIds.length * 2) problems.push(`segment ${s.id} has locations for ${s.locations.length / 2} of ${s.nodeIds.length} rows`);
       s.nodeIds.forEach((id, i) => {
         if (rowOwner.has(id)) problems.push(`node ${id} has more than one vector`);
         rowOwner.set(id, { refDocId: s.refDocIds[i]!, segment: s.id! });
+        const where = `${s.locations[i * 2]}:${s.locations[i * 2 + 1]}`;
+        if (pageOfNode.has(id) && pageOfNode.get(id) !== where) problems.push(`node ${id} is in page ${pageOfNode.get(id)}, its row says ${where}`);
       });
     }
     const nodeById = new Map(nodeKeys.map((n) => [n.id, n]));
@@ -425,11 +442,11 @@ export class IndexedDBVectorStore {
 
   /** Everything stored, read in one transaction (for exporting a snapshot). */
   async readAll(): Promise<{ config: IndexConfig | undefined; docs: DocRecord[]; segments: SegmentRecord[]; pages: NodePage[] }> {
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs']);
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'docs']);
     const [config, segments, pages, docs] = await Promise.all([
       tx.objectStore('meta').get('config'),
       tx.objectStore('segments').getAll().then((all) => all.map(decodeSegment)),
-      tx.objectStore('nodes').getAll(),
+      tx.objectStore('pages').getAll(),
       tx.objectStore('docs').getAll(),
       tx.done,
     ]);
@@ -438,8 +455,8 @@ export class IndexedDBVectorStore {
 
   /** Deletes every document, snapshot record and the recorded embedding model. */
   async clear(): Promise<void> {
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'nodes', 'docs', 'snapshots'], 'readwrite');
-    await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('nodes').clear(), tx.objectStore('docs').clear(), tx.objectStore('snapshots').clear(), tx.done]);
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'docs', 'snapshots'], 'readwrite');
+    await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('pages').clear(), tx.objectStore('docs').clear(), tx.objectStore('snapshots').clear(), tx.done]);
     this.config = undefined;
     this.matrix = undefined;
     this.keywords = new BM25Index(this.bm25Params);
@@ -486,18 +503,18 @@ export class IndexedDBVectorStore {
     const total = segments.reduce((n, s) => n + s.nodeIds.length, 0);
     const matrix = await createMatrix(config.dimensions, Math.max(total, 16));
     for (const s of segments) {
-      // A document's rows sit together in one segment, in node order: their position gives the page.
-      const seen = new Map<string, number>();
-      const rows = s.nodeIds.map((nodeId, i): RowInfo => {
-        const refDocId = s.refDocIds[i]!;
-        const position = seen.get(refDocId) ?? 0;
-        seen.set(refDocId, position + 1);
-        return { nodeId, refDocId, page: Math.floor(position / NODES_PER_PAGE), metadata: s.metadata[i]!, segment: s.id! };
-      });
+      const rows = s.nodeIds.map((nodeId, i): RowInfo => ({
+        nodeId,
+        refDocId: s.refDocIds[i]!,
+        group: s.locations[i * 2]!,
+        page: s.locations[i * 2 + 1]!,
+        metadata: s.metadata[i]!,
+        segment: s.id!,
+      }));
       matrix.append(rows, s.vectors);
       rows.forEach((row, i) => {
         const keywords = s.keywords?.[i];
-        if (keywords) this.keywords.add({ nodeId: row.nodeId, refDocId: row.refDocId, page: row.page, metadata: row.metadata, ...keywords });
+        if (keywords) this.keywords.add({ nodeId: row.nodeId, refDocId: row.refDocId, group: row.group, page: row.page, metadata: row.metadata, ...keywords });
       });
     }
     this.matrix = matrix;
@@ -521,15 +538,20 @@ async function createMatrix(dims: number, capacity: number): Promise<VectorMatri
 async function openDatabase(name: string, onVersionChange: () => void): Promise<IDBPDatabase<PageragDBSchema>> {
   try {
     return await openDB<PageragDBSchema>(DB_PREFIX + name, SCHEMA_VERSION, {
-      upgrade(db, oldVersion) {
+      async upgrade(db, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
           db.createObjectStore('meta');
           db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
-          db.createObjectStore('nodes', { keyPath: ['refDocId', 'page'] });
           db.createObjectStore('docs', { keyPath: 'id' });
         }
-        // Version 1 databases keep all their data; they only gain the snapshot records.
-        if (oldVersion < 2) db.createObjectStore('snapshots', { keyPath: 'name' });
+        if (oldVersion < 2) {
+          db.createObjectStore('pages', { keyPath: ['group', 'page'] });
+          db.createObjectStore('snapshots', { keyPath: 'name' });
+          if (oldVersion === 1) {
+            // An error aborts the upgrade: the database stays at schema 1 as it was.
+            await migrateFromSchema1(db as unknown as IDBPDatabase<unknown>, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch(() => abortQuietly(tx));
+          }
+        }
       },
       blocking() {
         onVersionChange();
@@ -547,19 +569,49 @@ async function openDatabase(name: string, onVersionChange: () => void): Promise<
   }
 }
 
-/** Every node page of one document. */
-function pagesOf(refDocId: string): IDBKeyRange {
-  return IDBKeyRange.bound([refDocId, 0], [refDocId, Number.MAX_SAFE_INTEGER]);
+/**
+ * Schema 1 → 2, inside the upgrade transaction (if anything fails, the database stays at 1,
+ * untouched): each segment's nodes move from per-document pages to pages of the segment, in row
+ * order, and the segment gets their locations and its keyword rows as bytes.
+ */
+async function migrateFromSchema1(db: IDBPDatabase<unknown>, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
+  const oldPages = (await tx.objectStore('nodes').getAll()) as { nodes: NodeRecord[] }[];
+  const nodeById = new Map(oldPages.flatMap((p) => p.nodes.map((n) => [n.id, n])));
+  for (const stored of (await tx.objectStore('segments').getAll()) as StoredSegment[]) {
+    const segment = decodeSegment(stored);
+    const nodes = segment.nodeIds.map((id) => nodeById.get(id)).filter((n): n is NodeRecord => n !== undefined);
+    segment.locations = Uint32Array.from(segment.nodeIds.flatMap((_, i) => [stored.id!, Math.floor(i / NODES_PER_PAGE)]));
+    for (let start = 0, page = 0; start < nodes.length; start += NODES_PER_PAGE, page++) {
+      await tx.objectStore('pages').put({ group: stored.id!, page, nodes: nodes.slice(start, start + NODES_PER_PAGE) });
+    }
+    await tx.objectStore('segments').put(encodeSegment(segment));
+  }
+  db.deleteObjectStore('nodes');
 }
 
-/** Removes one document's rows from its segment and its nodes and docstore entry, inside `tx`. */
+/** The [group, page] keys of the pages holding a document's nodes, from its segment's rows. */
+function pageKeysOf(segment: SegmentRecord, refDocId: string): [number, number][] {
+  const keys = new Map<string, [number, number]>();
+  segment.refDocIds.forEach((id, i) => {
+    if (id === refDocId) keys.set(`${segment.locations[i * 2]}:${segment.locations[i * 2 + 1]}`, [segment.locations[i * 2]!, segment.locations[i * 2 + 1]!]);
+  });
+  return [...keys.values()];
+}
+
+/** Removes one document's rows from its segment and its node pages, and its docstore entry, inside `tx`. */
 async function removeDocument(tx: WriteTx, refDocId: string, known?: DocRecord): Promise<boolean> {
   const doc = known ?? (await tx.objectStore('docs').get(refDocId));
   if (!doc) return false;
-  await tx.objectStore('nodes').delete(pagesOf(refDocId));
   const storedSegment = await tx.objectStore('segments').get(doc.segment);
   const segment = storedSegment && decodeSegment(storedSegment);
   if (segment) {
+    // Its pages may hold other documents' nodes too: those stay.
+    for (const key of pageKeysOf(segment, refDocId)) {
+      const page = await tx.objectStore('pages').get(key);
+      const rest = page?.nodes.filter((n) => n.refDocId !== refDocId) ?? [];
+      if (rest.length > 0) await tx.objectStore('pages').put({ ...page!, nodes: rest });
+      else await tx.objectStore('pages').delete(key);
+    }
     const keep = segment.refDocIds.map((id) => id !== refDocId);
     const kept = keep.filter(Boolean).length;
     if (kept === 0) {
@@ -567,9 +619,13 @@ async function removeDocument(tx: WriteTx, refDocId: string, known?: DocRecord):
     } else if (kept < keep.length) {
       const dims = segment.vectors.length / segment.nodeIds.length;
       const vectors = new Float32Array(kept * dims);
+      const locations = new Uint32Array(kept * 2);
       let row = 0;
       keep.forEach((k, i) => {
-        if (k) vectors.set(segment.vectors.subarray(i * dims, (i + 1) * dims), row++ * dims);
+        if (!k) return;
+        vectors.set(segment.vectors.subarray(i * dims, (i + 1) * dims), row * dims);
+        locations.set(segment.locations.subarray(i * 2, i * 2 + 2), row * 2);
+        row++;
       });
       await tx.objectStore('segments').put(
         encodeSegment({
@@ -579,6 +635,7 @@ async function removeDocument(tx: WriteTx, refDocId: string, known?: DocRecord):
           metadata: segment.metadata.filter((_, i) => keep[i]),
           keywords: segment.keywords.filter((_, i) => keep[i]),
           vectors,
+          locations,
         }),
       );
     }

@@ -3,8 +3,9 @@ import type { Metadata } from '../schema/node.js';
 
 /**
  * Bumped when the layout changes; `upgrade` migrates older databases in place.
- * 1: meta, segments, nodes, docs. 2: adds `snapshots`; new segments keep keyword rows as bytes
- * (schema 1 segments, with keywords in their JSON, are read as they are).
+ * 1: meta, segments (keywords in their JSON), nodes (pages per document), docs.
+ * 2: node pages per write (`pages`, keyed [group, page]) so a write of many small documents is a
+ *    few records instead of two per document; keyword rows as bytes; `snapshots`.
  */
 export const SCHEMA_VERSION = 2;
 
@@ -27,22 +28,30 @@ export interface SegmentRecord {
   vectors: Float32Array;
   /** Per row: analyzed terms and their counts, for BM25 (same order as `nodeIds`). */
   keywords: { terms: string[]; freqs: number[] }[];
+  /** Per row, two numbers: the node page holding its text, as [group, page] (see {@link NodePage}). */
+  locations: Uint32Array;
 }
 
-/** How a segment is stored: the vectors, the row data as one JSON string and the keyword rows as bytes (see segment-codec.ts). */
+/** How a segment is stored: the vectors, the row data as one JSON string, the keyword rows and locations as bytes (see segment-codec.ts). */
 export interface StoredSegment {
   id?: number;
   vectors: Float32Array;
   rows: string;
-  /** Absent in segments written by schema 1 (their keywords are in `rows`). */
+  /** Absent in segments of schema 1 (their keywords are in `rows`); those are migrated on open. */
   keywords?: Uint8Array;
+  /** Group 0 stands for the segment's own id (unknown until it is added). */
+  locations?: Uint32Array;
 }
 
-/** A document's nodes are stored in pages of up to NODES_PER_PAGE, keyed [refDocId, page]. */
+/** Node texts are stored in pages of up to NODES_PER_PAGE, in the order they were written. */
 export const NODES_PER_PAGE = 128;
 
+/**
+ * A page of node texts, keyed [group, page]. A group is the nodes of one write (named by the id
+ * its segment got); pages hold nodes of several documents, and keep their key when segments merge.
+ */
 export interface NodePage {
-  refDocId: string;
+  group: number;
   page: number;
   nodes: NodeRecord[];
 }
@@ -82,6 +91,6 @@ export interface PageragDBSchema extends DBSchema {
   meta: { key: string; value: IndexConfig };
   snapshots: { key: string; value: SnapshotRecord };
   segments: { key: number; value: StoredSegment };
-  nodes: { key: [string, number]; value: NodePage };
+  pages: { key: [number, number]; value: NodePage };
   docs: { key: string; value: DocRecord };
 }

@@ -7,7 +7,7 @@ import type { SegmentRecord, StoredSegment } from './schema.js';
  * Segments are stored as their Float32Array, ONE string of row data and the keyword rows as bytes:
  * a structured clone of one string or buffer is a copy, where 100k small objects (ids, metadata,
  * keyword lists) cost a walk each. Equal metadata objects are stored once per segment. Segments of
- * schema 1 kept the keywords in the JSON; they are still read.
+ * schema 1 kept the keywords in the JSON and had no locations; the upgrade to schema 2 reads them.
  */
 /** `keywordBytes`: the rows' keywords already encoded (see keyword-codec.ts), e.g. sliced from a snapshot. */
 export function encodeSegment(segment: SegmentRecord, keywordBytes?: Uint8Array): StoredSegment {
@@ -29,7 +29,13 @@ export function encodeSegment(segment: SegmentRecord, keywordBytes?: Uint8Array)
     table,
     metadataIndex,
   ]);
-  return { ...(segment.id !== undefined && { id: segment.id }), vectors: segment.vectors, rows, keywords: keywordBytes ?? encodeKeywordRows(segment.keywords) };
+  return {
+    ...(segment.id !== undefined && { id: segment.id }),
+    vectors: segment.vectors,
+    rows,
+    keywords: keywordBytes ?? encodeKeywordRows(segment.keywords),
+    locations: segment.locations,
+  };
 }
 
 export function decodeSegment(stored: StoredSegment): SegmentRecord {
@@ -45,5 +51,13 @@ export function decodeSegment(stored: StoredSegment): SegmentRecord {
     metadata: metadataIndex.map((i) => table[i]!),
     vectors: stored.vectors,
     keywords,
+    locations: resolveLocations(stored),
   };
+}
+
+/** Locations with group 0 (written before the segment had an id) made explicit. */
+function resolveLocations(stored: StoredSegment): Uint32Array {
+  const locations = stored.locations ? stored.locations.slice() : new Uint32Array(0);
+  for (let i = 0; i < locations.length; i += 2) if (locations[i] === 0) locations[i] = stored.id ?? 0;
+  return locations;
 }

@@ -6,7 +6,8 @@ import { TopK } from './top-k.js';
 export interface RowInfo {
   nodeId: string;
   refDocId: string;
-  /** The node page (of its document) that holds the node's text. */
+  /** The node page holding the node's text: key [group, page] (see NodePage). */
+  group: number;
   page: number;
   metadata: Metadata;
   segment: number;

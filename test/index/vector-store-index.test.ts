@@ -195,7 +195,7 @@ describe('VectorStoreIndex on the fixture encoder and real IndexedDB', () => {
     const before = await index.asRetriever({ similarityTopK: 3 }).retrieve('cat and dog');
     const originalPut = IDBObjectStore.prototype.put;
     IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      if (this.name === 'nodes') throw new DOMException('Injected: quota exceeded', 'QuotaExceededError');
+      if (this.name === 'pages') throw new DOMException('Injected: quota exceeded', 'QuotaExceededError');
       return originalPut.apply(this, args);
     };
     try {

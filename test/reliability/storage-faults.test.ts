@@ -32,7 +32,8 @@ describe('schema versions', () => {
   });
 
   test('a database of schema 1 is migrated in place: same documents and answers, then writable', async () => {
-    // A schema-1 database as pagerag 0.1 wrote it: keyword rows inside each segment's JSON, no snapshot records.
+    // A schema-1 database as pagerag 0.1 wrote it: node pages per document, keyword rows inside each
+    // segment's JSON, no snapshot records.
     const source = await IndexedDBVectorStore.open(fresh());
     const embedModel = fixtureEmbedding();
     const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
@@ -52,7 +53,12 @@ describe('schema versions', () => {
       const rows = JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)]);
       await v1.put('segments', { id: s.id, vectors: s.vectors, rows });
     }
-    for (const page of pages) await v1.put('nodes', page);
+    const nodeById = new Map(pages.flatMap((p) => p.nodes).map((n) => [n.id, n]));
+    for (const doc of docs) {
+      for (let start = 0, page = 0; start < doc.nodeIds.length; start += 128, page++) {
+        await v1.put('nodes', { refDocId: doc.id, page, nodes: doc.nodeIds.slice(start, start + 128).map((id) => nodeById.get(id)) });
+      }
+    }
     for (const doc of docs) await v1.put('docs', doc);
     v1.close();
 
@@ -67,7 +73,7 @@ describe('schema versions', () => {
     migrated.close();
     const raw = await openDB(`pagerag:${name}`);
     expect(raw.version).toBe(2);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'nodes', 'segments', 'snapshots']);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'pages', 'segments', 'snapshots']);
     raw.close();
     source.close();
   });

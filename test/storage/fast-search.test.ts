@@ -38,7 +38,7 @@ describe('two-stage search (int8 shortlist, float32 re-rank)', () => {
     const kernel = (await instantiateInt8DotKernel(1))!;
     const matrix = new VectorMatrix(dims, rows, new Int8Index(kernel, dims));
     matrix.append(
-      Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i % 500}`, page: 0, metadata: { i }, segment: 0 })),
+      Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i % 500}`, group: 0, page: 0, metadata: { i }, segment: 0 })),
       vectors,
     );
     expect(matrix.hasInt8).toBe(true);

@@ -2,10 +2,11 @@ import type { Metadata } from '../../schema/node.js';
 import { TopK } from '../../storage/top-k.js';
 import { analyze, termFrequencies } from './english-analyzer.js';
 
-/** One stored row's keyword data: analyzed terms and their counts. */
+/** One stored row's keyword data: analyzed terms and their counts, and where its node is. */
 export interface KeywordRow {
   nodeId: string;
   refDocId: string;
+  group: number;
   page: number;
   metadata: Metadata;
   terms: string[];
@@ -24,10 +25,10 @@ interface DocEntry {
   length: number;
 }
 
-/** Analyzes a node's text into the row the keyword index stores. */
-export function keywordRow(nodeId: string, refDocId: string, page: number, metadata: Metadata, text: string): KeywordRow {
+/** A text's analyzed terms and how often each occurs. */
+export function analyzeKeywords(text: string): { terms: string[]; freqs: number[] } {
   const freqs = termFrequencies(analyze(text));
-  return { nodeId, refDocId, page, metadata, terms: [...freqs.keys()], freqs: [...freqs.values()] };
+  return { terms: [...freqs.keys()], freqs: [...freqs.values()] };
 }
 
 /**
