@@ -23,17 +23,6 @@ export class ByteWriter {
     this.length += 4;
   }
 
-  /** Unsigned LEB128. */
-  varint(value: number): void {
-    this.reserve(10);
-    let v = value;
-    while (v >= 0x80) {
-      this.buffer[this.length++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buffer[this.length++] = v;
-  }
-
   bytes(data: Uint8Array): void {
     this.reserve(data.length);
     this.buffer.set(data, this.length);
@@ -79,19 +68,6 @@ export class ByteReader {
     const value = this.view.getUint32(this.offset, true);
     this.offset += 4;
     return value;
-  }
-
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      this.need(1);
-      const byte = this.bytes[this.offset++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-      if (scale > 2 ** 49) throw new SnapshotFormatError(`The ${this.what} holds an over-long number at byte ${this.offset}: the file is corrupted.`);
-    }
   }
 
   take(count: number): Uint8Array {
