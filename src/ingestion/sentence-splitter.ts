@@ -45,7 +45,6 @@ export interface TextChunk {
 // stay exact: paragraphs, then sentences, then clauses, then words (characters are the last resort).
 const SENTENCE_END = /(?<=[.!?。！？]["')\]]*)\s+/gu;
 const CLAUSE_END = /(?<=[,;:，；])\s*/gu;
-const WORD_END = /(?<=\S)(?=\s)|(?<=\s)(?=\S)/gu;
 
 function cutAfter(text: string, pattern: RegExp): string[] {
   const parts: string[] = [];

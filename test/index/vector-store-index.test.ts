@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   DimensionMismatchError,
   EmbeddingModelMismatchError,
@@ -8,23 +8,13 @@ import {
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { SimilarityPostprocessor } from '../../src/postprocessors/similarity-postprocessor.js';
 import { Document } from '../../src/schema/document.js';
-import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { CORPUS, corpusDocuments } from '../support/corpus.js';
 import { foreignRequests, realTokenizerFixture } from '../support/fixtures.js';
-import { fixtureEmbedding, uniqueName } from '../support/models.js';
+import { fixtureEmbedding } from '../support/models.js';
+import { storesDeletedAfterEach } from '../support/stores.js';
 
 const minilm = await realTokenizerFixture('minilm');
-const opened: IndexedDBVectorStore[] = [];
-async function openStore(name = uniqueName('index')) {
-  const store = await IndexedDBVectorStore.open(name);
-  opened.push(store);
-  return store;
-}
-afterEach(async () => {
-  const stores = opened.splice(0);
-  for (const store of stores) store.close();
-  for (const name of new Set(stores.map((s) => s.name))) await IndexedDBVectorStore.delete(name);
-});
+const openStore = storesDeletedAfterEach('index');
 
 async function buildIndex(name?: string) {
   const embedModel = fixtureEmbedding();

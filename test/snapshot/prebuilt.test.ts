@@ -1,29 +1,18 @@
 // The CLI's snapshot (built in Node by the global setup from test/fixtures/site) loaded in the
 // browser, against the same folder indexed in the browser.
-import { afterEach, describe, expect, inject, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { documentFromFile } from '../../src/ingestion/file-document.js';
 import { SentenceSplitter } from '../../src/ingestion/sentence-splitter.js';
 import { decodeSnapshot } from '../../src/snapshot/snapshot-format.js';
-import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
-import { fixtureEmbedding, uniqueName } from '../support/models.js';
+import { fixtureEmbedding } from '../support/models.js';
+import { storesDeletedAfterEach } from '../support/stores.js';
 
 const FILES = import.meta.glob('../fixtures/site/**/*', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const siteFiles = Object.entries(FILES).map(([path, content]) => ({ path: path.replace('../fixtures/site/', ''), content }));
 const snapshotUrl = `/${inject('siteSnapshot')}`;
 
-const opened: IndexedDBVectorStore[] = [];
-async function openStore() {
-  const store = await IndexedDBVectorStore.open(uniqueName('prebuilt'));
-  opened.push(store);
-  return store;
-}
-afterEach(async () => {
-  for (const store of opened.splice(0)) {
-    store.close();
-    await IndexedDBVectorStore.delete(store.name);
-  }
-});
+const openStore = storesDeletedAfterEach('prebuilt');
 
 const QUESTIONS = ['boats on the lake at dawn', 'snow on the mountain in winter', 'the train to the city', 'market', 'the dog runs to the river'];
 

@@ -1,24 +1,15 @@
 // Snapshot files in the real browser: export an index, load it into another, check the file.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { EmbeddingModelMismatchError, SnapshotFetchError, SnapshotFormatError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { Document } from '../../src/schema/document.js';
 import { decodeSnapshot, encodeSnapshot, readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
-import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
+import type { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { CORPUS, corpusDocuments } from '../support/corpus.js';
-import { fixtureEmbedding, uniqueName } from '../support/models.js';
+import { fixtureEmbedding } from '../support/models.js';
+import { storesDeletedAfterEach } from '../support/stores.js';
 
-const opened: IndexedDBVectorStore[] = [];
-async function openStore(name = uniqueName('snapshot')) {
-  const store = await IndexedDBVectorStore.open(name);
-  opened.push(store);
-  return store;
-}
-afterEach(async () => {
-  const stores = opened.splice(0);
-  for (const store of stores) store.close();
-  for (const name of new Set(stores.map((s) => s.name))) await IndexedDBVectorStore.delete(name);
-});
+const openStore = storesDeletedAfterEach('snapshot');
 
 async function sourceIndex() {
   const embedModel = fixtureEmbedding();
