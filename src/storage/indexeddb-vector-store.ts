@@ -13,7 +13,7 @@ import { TextNode, type Metadata, type NodeWithScore } from '../schema/node.js';
 import { matchesFilters, validateFilters, type MetadataFilters } from '../retrieval/metadata-filters.js';
 import { throwIfAborted } from '../util/abort.js';
 import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type SegmentRecord, type SnapshotRecord, type StoredSegment } from './schema.js';
-import type { KeywordTerms } from '../snapshot/snapshot-format.js';
+import type { KeywordTerms } from './keyword-codec.js';
 import { VectorMatrix, type RowInfo } from './vector-matrix.js';
 import { decodeSegment, encodeSegment } from './segment-codec.js';
 import { Int8Index } from './int8-index.js';
