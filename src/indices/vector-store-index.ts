@@ -23,7 +23,7 @@ import { CondenseQuestionChatEngine } from '../engines/chat/condense-question-ch
 import { getResponseSynthesizer, type ResponseMode } from '../synthesizers/response-synthesizer.js';
 import { readSnapshotSource, type SnapshotSource } from '../snapshot/read-source.js';
 import { encodeSnapshot, type EncodeSnapshotOptions, type SnapshotChunker } from '../snapshot/snapshot-format.js';
-import { loadSnapshot, snapshotData, type LoadSnapshotResult } from '../snapshot/store-snapshot.js';
+import { loadSnapshot, snapshotData, storedSnapshot, type LoadSnapshotResult } from '../snapshot/store-snapshot.js';
 
 export interface QueryEngineOptions<S extends boolean, M extends ResponseMode> {
   /** The LLM that writes the answer (no hidden global default). */
@@ -174,9 +174,12 @@ export class VectorStoreIndex {
   static async fromSnapshot(source: SnapshotSource, options: FromSnapshotOptions): Promise<VectorStoreIndex> {
     const index = new VectorStoreIndex(options);
     const { signal, onProgress } = options;
-    const bytes = await readSnapshotSource(source, { signal, onProgress, fetch: options.fetch });
     const name = options.name ?? (typeof source === 'string' || source instanceof URL ? new URL(String(source), globalThis.location?.href).pathname : 'default');
-    index.lastSnapshotLoad = await loadSnapshot(bytes, { vectorStore: index.vectorStore, embedModel: index.embedModel, name, signal, onProgress });
+    const target = { vectorStore: index.vectorStore, embedModel: index.embedModel, name, signal, onProgress };
+    // The header alone tells whether this snapshot is stored already: then the rest is not read.
+    let stored: LoadSnapshotResult | undefined;
+    const { bytes } = await readSnapshotSource(source, { signal, onProgress, fetch: options.fetch, peek: async (head) => Boolean((stored = await storedSnapshot(head, target))) });
+    index.lastSnapshotLoad = stored ?? (await loadSnapshot(bytes, target));
     return index;
   }
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, SnapshotFetchError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { throwIfAborted } from '../util/abort.js';
+import { snapshotHeaderSize } from './snapshot-format.js';
 
 /** Where a snapshot comes from: a URL, its bytes, or a stream of them. */
 export type SnapshotSource = string | URL | ArrayBuffer | Uint8Array | ReadableStream<Uint8Array>;
@@ -9,14 +10,27 @@ export interface ReadSourceOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ProgressCallback | undefined;
   fetch?: typeof fetch | undefined;
+  /**
+   * Called with the first bytes once they hold the whole header; resolving true stops reading
+   * (e.g. this snapshot is stored already), so a repeat visit does not download the file again.
+   */
+  peek?: ((head: Uint8Array) => Promise<boolean>) | undefined;
 }
 
-/** All bytes of a snapshot source, with `download` progress in bytes. */
-export async function readSnapshotSource(source: SnapshotSource, options: ReadSourceOptions = {}): Promise<Uint8Array> {
+export interface ReadSourceResult {
+  bytes: Uint8Array;
+  /** True when `peek` stopped the reading: `bytes` then holds only the header. */
+  skipped: boolean;
+}
+
+/** The bytes of a snapshot source, with `download` progress in bytes. */
+export async function readSnapshotSource(source: SnapshotSource, options: ReadSourceOptions = {}): Promise<ReadSourceResult> {
   const { signal, onProgress } = options;
   throwIfAborted(signal);
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+    return { bytes, skipped: (await options.peek?.(bytes)) ?? false };
+  }
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return readStream(source, 0, options);
   if (typeof source === 'string' || source instanceof URL) {
     const url = String(source);
@@ -30,8 +44,15 @@ export async function readSnapshotSource(source: SnapshotSource, options: ReadSo
     if (!response.ok || !response.body) {
       throw new SnapshotFetchError(`Fetching the snapshot at ${url} failed with HTTP ${response.status} ${response.statusText}. Check that the file is deployed at that URL.`);
     }
-    // Without a progress callback the browser reads the body in one piece (much faster than chunks).
-    if (!onProgress) return new Uint8Array(await response.arrayBuffer());
+    if (!onProgress) {
+      // Nothing to report while reading: the header comes from a copy of the stream, the whole
+      // file in one piece (much faster than chunk by chunk) only when it is needed.
+      const whole = response.clone();
+      const head = await readStream(response.body, 0, { signal, peek: async () => true });
+      if (!options.peek || !(await options.peek(head.bytes))) return { bytes: new Uint8Array(await whole.arrayBuffer()), skipped: false };
+      await whole.body?.cancel().catch(() => {});
+      return { bytes: head.bytes, skipped: true };
+    }
     // A compressed transfer reports the compressed length: then the total is unknown.
     const encoded = response.headers.get('content-encoding');
     const total = encoded && encoded !== 'identity' ? 0 : Number(response.headers.get('content-length') ?? 0);
@@ -40,30 +61,43 @@ export async function readSnapshotSource(source: SnapshotSource, options: ReadSo
   throw new InvalidArgumentError(`Expected a snapshot URL, ArrayBuffer, Uint8Array or ReadableStream, got ${describeValue(source)}.`);
 }
 
-async function readStream(stream: ReadableStream<Uint8Array>, total: number, { signal, onProgress }: ReadSourceOptions): Promise<Uint8Array> {
+async function readStream(stream: ReadableStream<Uint8Array>, total: number, { signal, onProgress, peek }: ReadSourceOptions): Promise<ReadSourceResult> {
   const reader = stream.getReader();
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener('abort', onAbort, { once: true });
   // With a known length the chunks go straight into one buffer.
   let buffer = new Uint8Array(total > 0 ? total : 1 << 20);
   let received = 0;
+  const append = (chunk: Uint8Array) => {
+    if (received + chunk.length > buffer.length) {
+      const grown = new Uint8Array(Math.max(buffer.length * 2, received + chunk.length));
+      grown.set(buffer.subarray(0, received));
+      buffer = grown;
+    }
+    buffer.set(chunk, received);
+    received += chunk.length;
+    onProgress?.({ phase: 'download', done: received, total: Math.max(total, received) });
+  };
   try {
+    let peeked = !peek;
     for (;;) {
       const { done, value } = await reader.read();
       throwIfAborted(signal);
       if (done) break;
-      if (received + value.length > buffer.length) {
-        const grown = new Uint8Array(Math.max(buffer.length * 2, received + value.length));
-        grown.set(buffer.subarray(0, received));
-        buffer = grown;
+      append(value);
+      if (!peeked && received >= snapshotHeaderSize(buffer.subarray(0, received))) {
+        peeked = true;
+        if (await peek!(buffer.subarray(0, received))) {
+          await reader.cancel().catch(() => {});
+          return { bytes: buffer.subarray(0, received), skipped: true };
+        }
       }
-      buffer.set(value, received);
-      received += value.length;
-      onProgress?.({ phase: 'download', done: received, total: Math.max(total, received) });
     }
+    // A source shorter than a header: let the format check say what is wrong.
+    if (!peeked && (await peek!(buffer.subarray(0, received)))) return { bytes: buffer.subarray(0, received), skipped: true };
   } finally {
     signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
   }
-  return buffer.subarray(0, received);
+  return { bytes: buffer.subarray(0, received), skipped: false };
 }

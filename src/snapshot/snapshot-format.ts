@@ -156,6 +156,16 @@ export async function encodeSnapshot(data: SnapshotData, options: EncodeSnapshot
 }
 
 /**
+ * How many leading bytes hold the whole header, judged from the first ones: 16 while fewer are
+ * given, the given length when they are not a snapshot (enough to say so).
+ */
+export function snapshotHeaderSize(head: Uint8Array): number {
+  if (head.length < 16) return 16;
+  if (utf8.decode(head.subarray(0, 8)) !== SNAPSHOT_MAGIC) return head.length;
+  return 16 + new DataView(head.buffer, head.byteOffset, 16).getUint32(12, true) + 4;
+}
+
+/**
  * Reads and checks the header only (prelude, CRC, fields): enough to refuse a wrong model before
  * reading the rest. Returns the header and where the body starts.
  */

@@ -21,25 +21,40 @@ export interface LoadSnapshotResult {
   removed: number;
 }
 
+interface LoadTarget {
+  vectorStore: IndexedDBVectorStore;
+  embedModel: Embedding;
+  name: string;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressCallback | undefined;
+}
+
 /**
- * Checks `bytes` completely, then stores its documents: unchanged ones (same content hash) are
- * skipped, documents a previous snapshot of the same `name` had but this one lacks are removed.
- * Nothing is written when the file is invalid or made with another embedding model.
+ * From the header alone: refuses another embedding model, and returns the no-op result when this
+ * exact snapshot (same content hash under `name`, all its documents present) is stored already.
  */
-export async function loadSnapshot(
-  bytes: Uint8Array,
-  options: { vectorStore: IndexedDBVectorStore; embedModel: Embedding; name: string; signal?: AbortSignal | undefined; onProgress?: ProgressCallback | undefined },
-): Promise<LoadSnapshotResult> {
-  const { vectorStore, embedModel, name, signal, onProgress } = options;
-  const { header } = readSnapshotHeader(bytes);
+export async function storedSnapshot(head: Uint8Array, { vectorStore, embedModel, name, onProgress }: LoadTarget): Promise<LoadSnapshotResult | undefined> {
+  const { header } = readSnapshotHeader(head);
   assertSameModel(header.embedModel, embedModel);
   vectorStore.assertEmbedModel(header.embedModel);
   const previous = await vectorStore.getSnapshotRecord(name);
+  if (previous?.contentHash !== header.contentHash) return undefined;
+  const stored = new Set((await vectorStore.listRefDocs()).map((d) => d.id));
+  if (!previous.refDocIds.every((id) => stored.has(id))) return undefined;
+  onProgress?.({ phase: 'store', done: header.counts.nodes, total: header.counts.nodes });
+  return { header, loaded: false, written: 0, removed: 0 };
+}
+
+/**
+ * Checks `bytes` completely, then stores its documents: unchanged ones (same content hash) are
+ * skipped, documents a previous snapshot of the same `name` had but this one lacks are removed.
+ * Nothing is written when the file is invalid. The caller has run {@link storedSnapshot} on the
+ * header (model check, no-op check).
+ */
+export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signal, onProgress }: LoadTarget): Promise<LoadSnapshotResult> {
+  const { header } = readSnapshotHeader(bytes);
+  const previous = await vectorStore.getSnapshotRecord(name);
   const stored = new Map((await vectorStore.listRefDocs()).map((d) => [d.id, d]));
-  if (previous?.contentHash === header.contentHash && previous.refDocIds.every((id) => stored.has(id))) {
-    onProgress?.({ phase: 'store', done: header.counts.nodes, total: header.counts.nodes });
-    return { header, loaded: false, written: 0, removed: 0 };
-  }
 
   const { data, keywordSection } = await decodeSnapshot(bytes);
   throwIfAborted(signal);

@@ -66,6 +66,18 @@ describe('snapshots', () => {
     const again = await VectorStoreIndex.fromSnapshot(bytes, { vectorStore, embedModel, name: 'docs' });
     expect(again.lastSnapshotLoad).toMatchObject({ loaded: false, written: 0 });
     expect(embedModel.embeddedTexts).toEqual([]);
+    // From a stream (as from a URL), a repeat load stops reading after the header.
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(pulled, pulled + 256));
+        pulled += 256;
+      },
+    });
+    const third = await VectorStoreIndex.fromSnapshot(stream, { vectorStore, embedModel, name: 'docs' });
+    expect(third.lastSnapshotLoad).toMatchObject({ loaded: false, written: 0 });
+    expect(pulled).toBeLessThan(Math.min(bytes.length, readSnapshotHeader(bytes).bodyOffset + 1024));
 
     // A new version of the site: one document changed, one dropped, one added.
     const source = fixtureEmbedding();
