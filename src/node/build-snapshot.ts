@@ -124,6 +124,11 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   return { bytes, header, embedded: fresh.length, cached: entries.length - fresh.length };
 }
 
+/** A file size for people: kB below a megabyte. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
 async function readCached(file: string): Promise<{ doc: SnapshotDocument; vectors: Float32Array; keywords: KeywordTerms[] } | undefined> {
   try {
     const { data } = await decodeSnapshot(new Uint8Array(await readFile(file)));

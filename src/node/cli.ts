@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressEvent } from '../progress.js';
-import { buildSnapshot } from './build-snapshot.js';
+import { buildSnapshot, formatBytes } from './build-snapshot.js';
 import { findDocumentFiles } from './find-files.js';
 
 const USAGE = `Usage: pagerag build-index <folder|glob> --out <file> [options]
@@ -135,10 +135,6 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 }
 
 class CliError extends Error {}
-
-export function formatBytes(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
 
 const PHASES: Record<ProgressEvent['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing' };
 

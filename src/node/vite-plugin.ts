@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import type { EncodeSnapshotOptions, SnapshotHeader } from '../snapshot/snapshot-format.js';
-import { buildSnapshot, type BuildSnapshotResult } from './build-snapshot.js';
-import { formatBytes } from './cli.js';
+import { buildSnapshot, formatBytes, type BuildSnapshotResult } from './build-snapshot.js';
 import { findDocumentFiles } from './find-files.js';
 
 export interface PageragSnapshotOptions extends EncodeSnapshotOptions {
