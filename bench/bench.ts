@@ -5,15 +5,18 @@ import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { Document as LCDocument } from '@langchain/core/documents';
 import { HNSW } from 'mememo';
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
-import { IndexedDBVectorStore, TextNode, TransformersEmbedding, VectorStoreIndex, createWorkerEngine, pushIterator, StreamingResponse, applyModelSource } from '../src/index.js';
-import { ScriptedLLM } from '../test/support/scripted-llm.js';
-import { instantiateInt8DotKernel } from '../src/storage/int8-dot-kernel.js';
-import { Int8Index } from '../src/storage/int8-index.js';
-import { VectorMatrix, type RowInfo } from '../src/storage/vector-matrix.js';
+import { IndexedDBVectorStore, TextNode, TransformersEmbedding, VectorStoreIndex, createWorkerEngine, StreamingResponse, applyModelSource } from '../src/index.js';
+import { pushIterator } from '../src/llms/push-iterator.js';
+import { MockLLM } from '../src/index.js';
+import { instantiateInt8DotKernel } from '../src/search/int8-dot-kernel.js';
+import { Int8Index } from '../src/search/int8-index.js';
+import { VectorMatrix } from '../src/search/vector-matrix.js';
+
+type MatrixRowOf = { nodeId: string; refDocId: string; metadata: Record<string, never> };
 import { clusteredVectors } from '../test/support/vectors.js';
 import { encodeSnapshot, type SnapshotDocument } from '../src/snapshot/snapshot-format.js';
-import { analyzeKeywords } from '../src/retrieval/bm25/bm25-index.js';
-import { ANALYZER_ID } from '../src/retrieval/bm25/english-analyzer.js';
+import { analyzeKeywords } from '../src/search/bm25-index.js';
+import { ANALYZER_ID } from '../src/search/english-analyzer.js';
 
 type Row = Record<string, string | number | boolean | null>;
 const results: { figures: Row[]; peers: Row[]; notes: string[]; env: Row } = { figures: [], peers: [], notes: [], env: {} };
@@ -52,16 +55,19 @@ function recallAt10(got: string[][], exact: string[][]): number {
 
 async function buildMatrix(rows: number, seed: number) {
   const kernel = await instantiateInt8DotKernel(1);
-  const matrix = new VectorMatrix(DIMS, rows, kernel && new Int8Index(kernel, DIMS));
+  const matrix = new VectorMatrix<MatrixRowOf>(DIMS, rows, kernel && new Int8Index(kernel, DIMS));
   const chunk = 10_000;
   let queries: Float32Array[] = [];
+  // Kept for the peers, which are only run at these sizes.
+  const kept: Float32Array[] = [];
   for (let start = 0; start < rows; start += chunk) {
     const n = Math.min(chunk, rows - start);
     const set = clusteredVectors({ rows: n, dims: DIMS, queries: start === 0 ? QUERIES : 0, clusters: 256, seed: seed + start, centresSeed: seed });
     if (start === 0) queries = set.queries;
-    matrix.append(Array.from({ length: n }, (_, i): RowInfo => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, group: 0, page: 0, metadata: {}, segment: 0 })), set.vectors);
+    matrix.append(Array.from({ length: n }, (_, i): MatrixRowOf => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, metadata: {} })), set.vectors);
+    if (PEER_SIZES.includes(rows)) kept.push(set.vectors);
   }
-  return { matrix, queries };
+  return { matrix, queries, kept };
 }
 
 async function searchFigures(): Promise<void> {
@@ -76,7 +82,7 @@ async function searchFigures(): Promise<void> {
       continue;
     }
     const buildMs = performance.now() - t0;
-    const { matrix, queries } = built;
+    const { matrix, queries, kept } = built;
     const exactIds: string[][] = [];
     const exact = await timeQueries((q) => exactIds.push(matrix.search(q, 10, { exact: true }).map((r) => r.info.nodeId)), queries);
     const fastIds: string[][] = [];
@@ -90,18 +96,18 @@ async function searchFigures(): Promise<void> {
       'build s': round(buildMs / 1000),
       'heap MB': round(mb(), 0),
     });
-    if (PEER_SIZES.includes(rows)) await peers(rows, matrix, queries, exactIds);
+    if (PEER_SIZES.includes(rows)) await peers(rows, matrix, kept, queries, exactIds);
   }
 }
 
-function vectorsOf(matrix: VectorMatrix, rows: number): number[][] {
+function vectorsOf(chunks: readonly Float32Array[], rows: number): number[][] {
   const out: number[][] = [];
-  for (let i = 0; i < rows; i++) out.push(Array.from(matrix.rowsOf(`d${i}`)[0]!.vector));
+  for (const chunk of chunks) for (let at = 0; at < chunk.length && out.length < rows; at += DIMS) out.push(Array.from(chunk.subarray(at, at + DIMS)));
   return out;
 }
 
-async function peers(rows: number, matrix: VectorMatrix, queries: Float32Array[], exactIds: string[][]): Promise<void> {
-  const vectors = vectorsOf(matrix, rows);
+async function peers(rows: number, matrix: VectorMatrix<MatrixRowOf>, kept: readonly Float32Array[], queries: Float32Array[], exactIds: string[][]): Promise<void> {
+  const vectors = vectorsOf(kept, rows);
   const pagerag = await timeQueries((q) => matrix.search(q, 10), queries);
   const add = async (name: string, build: () => Promise<(q: Float32Array) => Promise<string[]>>, extra: Row = {}) => {
     log(`peer ${name} ${rows}`);
@@ -185,7 +191,7 @@ async function storageFigures(): Promise<void> {
       const nodes = Array.from({ length: perDoc }, (_, i) => new TextNode({ id: `n${d + i}`, text: `chunk ${d + i}`, refDocId: `doc${d}` }));
       docs.push({ refDocId: `doc${d}`, hash: String(d), nodes, vectors: nodes.map((_, i) => vectors.subarray((d + i) * DIMS, (d + i + 1) * DIMS)) });
     }
-    await store.addDocuments(docs, model);
+    await store.add(docs, model);
   }
   const writeMs = performance.now() - t;
   await store.compact();
@@ -208,7 +214,7 @@ async function engineFigures(store: IndexedDBVectorStore, embedModelId: string):
   const source = { localModelPath: '/models/', allowRemoteModels: false, useBrowserCache: false };
   const embedModel = new TransformersEmbedding({ model: embedModelId, device: 'wasm', modelSource: source });
   const index = await VectorStoreIndex.fromVectorStore(store, { embedModel });
-  const llm = new ScriptedLLM({ delayMs: 0 });
+  const llm = new MockLLM({ response: 'answer 1 from the scripted model' });
   const question = 'What did the author do growing up?';
   const overheads: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -332,10 +338,10 @@ async function scifactFigures(): Promise<void> {
   const vectors = await embed.getTextEmbeddings(texts);
   const embedMs = performance.now() - t;
   const kernel = await instantiateInt8DotKernel(1);
-  const matrix = new VectorMatrix(embed.dimensions, texts.length, kernel && new Int8Index(kernel, embed.dimensions));
+  const matrix = new VectorMatrix<MatrixRowOf>(embed.dimensions, texts.length, kernel && new Int8Index(kernel, embed.dimensions));
   const flat = new Float32Array(texts.length * embed.dimensions);
   vectors.forEach((v, i) => flat.set(v, i * embed.dimensions));
-  matrix.append(texts.map((_, i) => ({ nodeId: `s${i}`, refDocId: `s${i}`, group: 0, page: 0, metadata: {}, segment: 0 })), flat);
+  matrix.append(texts.map((_, i): MatrixRowOf => ({ nodeId: `s${i}`, refDocId: `s${i}`, metadata: {} })), flat);
   const queries = vectors.filter((_, i) => i % 50 === 0);
   const exactIds = queries.map((q) => matrix.search(q, 10, { exact: true }).map((r) => r.info.nodeId));
   const ids: string[][] = [];

@@ -13,7 +13,7 @@ import {
   type ModelSource,
 } from '../src/index.js';
 import snapshotUrl, { header as snapshotHeader } from 'virtual:pagerag-snapshot';
-import { documentFromFile } from '../src/ingestion/file-document.js';
+import { documentFromFile } from '../src/index.js';
 import type { DemoSettings, PageMessage, WorkerMessage } from './protocol.js';
 import { SAMPLE_CORPUS } from './sample-corpus.js';
 

@@ -1,6 +1,6 @@
 // pagerag's own docs (the Markdown files beside this one), so the demo has something to answer
 // from on first load. The demo build also ships them prebuilt (see vite.demo.config.ts).
-import { documentFromFile } from '../src/ingestion/file-document.js';
+import { documentFromFile } from '../src/index.js';
 
 const FILES = import.meta.glob('./sample-corpus/*.md', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 

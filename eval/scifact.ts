@@ -1,6 +1,6 @@
 // BEIR SciFact retrieval quality, computed like trec_eval (binary relevance, ndcg_cut.10, recall.10/100).
 import { Document, IndexedDBVectorStore, TextNode, VectorStoreIndex, type Embedding } from '../src/index.js';
-import { BM25Index, analyzeKeywords } from '../src/retrieval/bm25/bm25-index.js';
+import { BM25Index, analyzeKeywords } from '../src/search/bm25-index.js';
 
 export interface ScifactData {
   corpus: { _id: string; title: string; text: string }[];
@@ -95,8 +95,8 @@ export async function evaluate(index: VectorStoreIndex, data: ScifactData, mode:
  */
 export function bm25Timing(data: ScifactData): { buildMs: number; queryP50Ms: number } {
   const started = performance.now();
-  const index = new BM25Index();
-  for (const doc of data.corpus) index.add({ nodeId: doc._id, refDocId: doc._id, group: 0, page: 0, metadata: {}, ...analyzeKeywords(`${doc.title} ${doc.text}`) });
+  const index = new BM25Index<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>();
+  for (const doc of data.corpus) index.add({ nodeId: doc._id, refDocId: doc._id, metadata: {} }, analyzeKeywords(`${doc.title} ${doc.text}`));
   const buildMs = performance.now() - started;
   const times = data.queries
     .filter((q) => data.qrels.has(q._id))

@@ -11,6 +11,11 @@ export class InvalidArgumentError extends PageragError {
   override name = 'InvalidArgumentError';
 }
 
+/** The object is not in a state that allows the call, e.g. a store used after `close()`. */
+export class InvalidStateError extends PageragError {
+  override name = 'InvalidStateError';
+}
+
 /** A vector's length does not match the index's dimensions. */
 export class DimensionMismatchError extends PageragError {
   override name = 'DimensionMismatchError';
@@ -54,9 +59,14 @@ export class StorageQuotaError extends StorageWriteError {
   override name = 'StorageQuotaError';
 }
 
-/** The stored index was written by a newer pagerag, or is otherwise unreadable. */
+/** The stored index was written by a newer pagerag. */
 export class StorageVersionError extends PageragError {
   override name = 'StorageVersionError';
+}
+
+/** Stored records are unreadable or disagree with each other (see `vectorStore.verify()`). */
+export class StorageCorruptionError extends PageragError {
+  override name = 'StorageCorruptionError';
 }
 
 /** The operation is not available with this component, e.g. streaming from an LLM that cannot stream. */
@@ -109,3 +119,28 @@ export class ModelUnavailableError extends PageragError {
 export class SnapshotFormatError extends PageragError {
   override name = 'SnapshotFormatError';
 }
+
+/**
+ * Every class above by its `name`, so an error that crossed a worker boundary comes back as its own
+ * class. Keyed by literal names: class names do not survive an app's minifier. A test checks that
+ * every error class of this module is listed.
+ */
+export const ERROR_CLASSES: Readonly<Record<string, { prototype: Error }>> = {
+  PageragError,
+  InvalidArgumentError,
+  InvalidStateError,
+  DimensionMismatchError,
+  EmbeddingModelMismatchError,
+  SnapshotFetchError,
+  StorageWriteError,
+  StorageQuotaError,
+  StorageVersionError,
+  StorageCorruptionError,
+  NotImplementedError,
+  ModelLoadError,
+  WebGPUUnavailableError,
+  ModelStorageError,
+  LLMHttpError,
+  ModelUnavailableError,
+  SnapshotFormatError,
+};

@@ -1,9 +1,9 @@
 /**
  * Progress of long work, for progress bars: `done` of `total` units in the current phase.
  * `load-model` and `download` count bytes (`total` is 0 while unknown), `split` documents,
- * `embed` and `store` nodes.
+ * `embed` and `store` nodes. (Not named ProgressEvent: that is the DOM's.)
  */
-export interface ProgressEvent {
+export interface ProgressUpdate {
   phase: 'load-model' | 'download' | 'split' | 'embed' | 'store';
   done: number;
   total: number;
@@ -11,4 +11,7 @@ export interface ProgressEvent {
   text?: string;
 }
 
-export type ProgressCallback = (event: ProgressEvent) => void;
+/** @deprecated Renamed {@link ProgressUpdate}: this name shadowed the DOM's `ProgressEvent`. */
+export type ProgressEvent = ProgressUpdate;
+
+export type ProgressCallback = (event: ProgressUpdate) => void;

@@ -18,6 +18,12 @@ export interface Embedding {
   readonly maxInputTokens: number;
   /** Special tokens the tokenizer adds around each input (e.g. 2 for [CLS] … [SEP]). */
   readonly specialTokenCount: number;
+  /** How token vectors become one vector, when the model says (recorded in snapshots, checked on load). */
+  readonly pooling?: 'mean' | 'cls';
+  /** Whether vectors are L2-normalized, when the model says. */
+  readonly normalize?: boolean;
+  /** Weights precision, when known (e.g. "fp32", "q8"). */
+  readonly dtype?: string;
   load(options?: { signal?: AbortSignal; onProgress?: ProgressCallback }): Promise<void>;
   /** Tokens of `text` without special tokens. */
   countTokens(text: string): number;

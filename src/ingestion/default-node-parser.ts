@@ -10,7 +10,7 @@ import { SentenceSplitter, type SentenceSplitterOptions } from './sentence-split
 export function nodeParserFor(embedModel: Embedding, parser?: NodeParser, defaults: Partial<SentenceSplitterOptions> = {}): NodeParser {
   const maxContent = embedModel.maxInputTokens - embedModel.specialTokenCount;
   if (parser) {
-    const size = (parser as Partial<SentenceSplitter>).chunkSize;
+    const size = parser.chunkSize;
     if (typeof size === 'number' && size > maxContent) {
       throw new InvalidArgumentError(
         `Expected chunkSize to be at most ${maxContent} tokens (the input limit of "${embedModel.modelId}" is ${embedModel.maxInputTokens} including special tokens), got ${size}.`,

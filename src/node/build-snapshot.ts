@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import type { Embedding } from '../embeddings/embedding.js';
 import { nodeParserFor } from '../ingestion/default-node-parser.js';
 import { documentFromFile } from '../ingestion/file-document.js';
+import { IngestionPipeline } from '../ingestion/ingestion-pipeline.js';
 import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
 import type { ProgressCallback } from '../progress.js';
-import { ANALYZER_ID } from '../retrieval/bm25/english-analyzer.js';
-import { analyzeKeywords } from '../retrieval/bm25/bm25-index.js';
-import { documentHash } from '../schema/document.js';
+import { ANALYZER_ID } from '../search/english-analyzer.js';
+import { documentHash, type Document } from '../schema/document.js';
+import { TextNode } from '../schema/node.js';
 import { sha256Hex, utf8 } from '../snapshot/bytes.js';
-import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHeader, type EncodeSnapshotOptions, type KeywordTerms, type SnapshotData, type SnapshotDocument, type SnapshotHeader } from '../snapshot/snapshot-format.js';
+import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHeader, type EncodeSnapshotOptions, type SnapshotData, type SnapshotHeader } from '../snapshot/snapshot-format.js';
+import { embedModelSettings, snapshotDataOf } from '../snapshot/store-snapshot.js';
+import { MemoryVectorStore } from '../storage/memory-vector-store.js';
+import type { StoredDocument } from '../storage/vector-store.js';
 import { throwIfAborted } from '../util/abort.js';
 
 export interface BuildSnapshotOptions extends EncodeSnapshotOptions {
@@ -35,12 +39,10 @@ export interface BuildSnapshotResult {
   cached: number;
 }
 
-/** Texts per embedding call. */
-const EMBED_BATCH = 256;
-
 /**
- * Splits, embeds and analyzes files with the same code as the browser (SentenceSplitter,
- * the Embedding, the BM25 analyzer) and returns a snapshot file.
+ * Splits, embeds and analyzes files with the same code as the browser: the ingestion pipeline
+ * into a {@link MemoryVectorStore}, then exported as a snapshot file. Unchanged files come from
+ * the cache without embedding.
  *
  * @example
  * const { bytes } = await buildSnapshot({ files, embedModel: new TransformersEmbedding() });
@@ -54,74 +56,32 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
     options.chunkSize !== undefined
       ? new SentenceSplitter({ chunkSize: options.chunkSize, ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }), countTokens: (t) => embedModel.countTokens(t), idFunc })
       : undefined;
-  const parser = nodeParserFor(embedModel, splitter, { idFunc, ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }) }) as SentenceSplitter;
-  const chunker = { chunkSize: parser.chunkSize, chunkOverlap: parser.chunkOverlap };
-  const model = embedModel as Embedding & { pooling?: 'mean' | 'cls'; normalize?: boolean; dtype?: string };
-  const embedInfo = {
-    model: embedModel.modelId,
-    dimensions: embedModel.dimensions,
-    ...(model.pooling !== undefined && { pooling: model.pooling }),
-    ...(model.normalize !== undefined && { normalize: model.normalize }),
-    ...(typeof model.dtype === 'string' && { dtype: model.dtype }),
-  };
+  const parser = nodeParserFor(embedModel, splitter, { idFunc, ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }) });
+  const chunker = { chunkSize: parser.chunkSize!, chunkOverlap: parser.chunkOverlap! };
+  const embedInfo = { model: embedModel.modelId, dimensions: embedModel.dimensions, ...embedModelSettings(embedModel) };
+  const store = new MemoryVectorStore({ name: 'build-index' });
 
-  const documents = [...options.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => documentFromFile(f.path, f.content));
-  const entries: { doc: SnapshotDocument; vectors: Float32Array; keywords: KeywordTerms[]; cacheFile?: string; fresh: boolean }[] = [];
-  for (const [i, document] of documents.entries()) {
+  const documents = options.files.map((f) => documentFromFile(f.path, f.content));
+  const fresh: { document: Document; cacheFile?: string }[] = [];
+  for (const document of documents) {
     throwIfAborted(signal);
     const hash = await documentHash(document);
     const cacheFile = cacheDir && join(cacheDir, `${await sha256Hex(utf8.encode(JSON.stringify([SNAPSHOT_FORMAT_VERSION, embedInfo, chunker, ANALYZER_ID, document.id, hash])))}.pagerag`);
     const cached = cacheFile ? await readCached(cacheFile) : undefined;
-    if (cached) {
-      entries.push({ ...cached, fresh: false });
-    } else {
-      const nodes = parser.getNodesFromDocuments([document]).map((n) => ({
-        id: n.id,
-        text: n.text,
-        metadata: n.metadata,
-        ...(n.startCharIdx !== undefined && { startCharIdx: n.startCharIdx }),
-        ...(n.endCharIdx !== undefined && { endCharIdx: n.endCharIdx }),
-      }));
-      const keywords = nodes.map((n) => analyzeKeywords(n.text));
-      entries.push({ doc: { id: document.id, hash, metadata: document.metadata, nodes }, vectors: new Float32Array(0), keywords, ...(cacheFile && { cacheFile }), fresh: true });
-    }
-    onProgress?.({ phase: 'split', done: i + 1, total: documents.length });
+    if (cached) await store.add([cached], embedInfo);
+    else fresh.push({ document, ...(cacheFile && { cacheFile }) });
   }
+  const pipeline = new IngestionPipeline({ embedModel, vectorStore: store, transformations: [parser] });
+  await pipeline.run(
+    fresh.map((f) => f.document),
+    { skipUnchanged: false, ...(signal && { signal }), ...(onProgress && { onProgress }) },
+  );
 
-  const fresh = entries.filter((e) => e.fresh);
-  const texts = fresh.flatMap((e) => e.doc.nodes.map((n) => n.text));
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < texts.length; start += EMBED_BATCH) {
-    throwIfAborted(signal);
-    const batch = await embedModel.getTextEmbeddings(texts.slice(start, start + EMBED_BATCH), signal ? { signal } : {});
-    vectors.push(...batch);
-    onProgress?.({ phase: 'embed', done: vectors.length, total: texts.length });
-  }
-  const dims = embedInfo.dimensions;
-  let at = 0;
-  for (const entry of fresh) {
-    entry.vectors = new Float32Array(entry.doc.nodes.length * dims);
-    entry.doc.nodes.forEach((_, i) => entry.vectors.set(vectors[at++]!, i * dims));
-    if (entry.cacheFile) await writeCached(entry.cacheFile, { embedModel: embedInfo, chunker, documents: [entry.doc], vectors: entry.vectors, keywords: entry.keywords, keywordAnalyzer: ANALYZER_ID });
-  }
-
-  const all = new Float32Array(entries.reduce((n, e) => n + e.vectors.length, 0));
-  let offset = 0;
-  for (const entry of entries) {
-    all.set(entry.vectors, offset);
-    offset += entry.vectors.length;
-  }
-  const data: SnapshotData = {
-    embedModel: embedInfo,
-    chunker,
-    documents: entries.map((e) => e.doc),
-    vectors: all,
-    keywords: entries.flatMap((e) => e.keywords),
-    keywordAnalyzer: ANALYZER_ID,
-  };
+  const data = snapshotDataOf(await store.exportContents(), embedModel, chunker);
+  for (const { document, cacheFile } of fresh) if (cacheFile) await writeCached(cacheFile, singleDocument(data, document.id));
   const bytes = await encodeSnapshot(data, options);
   const { header } = readSnapshotHeader(bytes);
-  return { bytes, header, embedded: fresh.length, cached: entries.length - fresh.length };
+  return { bytes, header, embedded: fresh.length, cached: documents.length - fresh.length };
 }
 
 /** A file size for people: kB below a megabyte. */
@@ -129,15 +89,38 @@ export function formatBytes(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
-async function readCached(file: string): Promise<{ doc: SnapshotDocument; vectors: Float32Array; keywords: KeywordTerms[] } | undefined> {
+/** A cached document, ready to store; undefined when missing or unreadable (then it is embedded again). */
+async function readCached(file: string): Promise<StoredDocument | undefined> {
   try {
     const { data } = await decodeSnapshot(new Uint8Array(await readFile(file)));
-    if (data.documents.length !== 1 || !data.keywords) return undefined;
-    return { doc: data.documents[0]!, vectors: data.vectors, keywords: data.keywords };
+    const doc = data.documents[0];
+    if (data.documents.length !== 1 || !doc || !data.keywords) return undefined;
+    const dims = data.embedModel.dimensions;
+    return {
+      refDocId: doc.id,
+      hash: doc.hash,
+      metadata: doc.metadata,
+      nodes: doc.nodes.map((n) => new TextNode({ ...n, refDocId: doc.id })),
+      vectors: doc.nodes.map((_, i) => data.vectors.subarray(i * dims, (i + 1) * dims)),
+      keywords: data.keywords,
+    };
   } catch {
-    // Missing or unreadable: embed again.
     return undefined;
   }
+}
+
+/** One document of `data`, with its vectors and keyword rows. */
+function singleDocument(data: SnapshotData, id: string): SnapshotData {
+  const dims = data.embedModel.dimensions;
+  let row = 0;
+  for (const doc of data.documents) {
+    if (doc.id === id) {
+      const end = row + doc.nodes.length;
+      return { ...data, documents: [doc], vectors: data.vectors.slice(row * dims, end * dims), keywords: data.keywords?.slice(row, end) };
+    }
+    row += doc.nodes.length;
+  }
+  throw new Error(`Document ${id} is not in the built index.`);
 }
 
 async function writeCached(file: string, data: SnapshotData): Promise<void> {

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
-import type { ProgressEvent } from '../progress.js';
+import type { ProgressUpdate } from '../progress.js';
 import { buildSnapshot, formatBytes } from './build-snapshot.js';
 import { findDocumentFiles } from './find-files.js';
 
@@ -136,13 +136,13 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 
 class CliError extends Error {}
 
-const PHASES: Record<ProgressEvent['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing' };
+const PHASES: Record<ProgressUpdate['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing' };
 
 /** One redrawn line on a terminal; a line per phase and per quarter elsewhere (CI logs). */
-function progressPrinter(io: CliIO, quiet: boolean): ((event: ProgressEvent) => void) & { done(): void } {
+function progressPrinter(io: CliIO, quiet: boolean): ((event: ProgressUpdate) => void) & { done(): void } {
   let last = '';
   let drawn = false;
-  const print = (event: ProgressEvent) => {
+  const print = (event: ProgressUpdate) => {
     if (quiet) return;
     const share = event.total > 0 ? event.done / event.total : 0;
     const label = `${PHASES[event.phase]} ${event.phase === 'load-model' ? `${(event.done / 1e6).toFixed(1)} MB` : `${event.done}/${event.total}`}`;

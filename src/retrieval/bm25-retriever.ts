@@ -9,6 +9,6 @@ import { StoreRetriever } from './store-retriever.js';
  */
 export class BM25Retriever extends StoreRetriever {
   protected search(query: string): Promise<NodeWithScore[]> {
-    return this.vectorStore.keywordQuery({ query, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }) });
+    return this.vectorStore.query({ mode: 'keyword', queryStr: query, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }) });
   }
 }

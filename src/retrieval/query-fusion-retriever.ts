@@ -2,9 +2,10 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { NodeWithScore } from '../schema/node.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { BaseRetriever, RetrieveOptions } from './retriever.js';
-import { checkTopK } from './store-retriever.js';
+import { checkTopK } from '../search/query-checks.js';
+import { fuseResults, type FusionMode } from '../search/fuse-results.js';
 
-export type FusionMode = 'reciprocal_rerank' | 'relative_score' | 'dist_based_score';
+export type { FusionMode } from '../search/fuse-results.js';
 
 export interface QueryFusionRetrieverOptions {
   retrievers: BaseRetriever[];
@@ -56,32 +57,7 @@ export class QueryFusionRetriever implements BaseRetriever {
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
     throwIfAborted(options.signal);
     const lists = await Promise.all(this.retrievers.map((r) => r.retrieve(query, options)));
-    const fused = new Map<string, NodeWithScore>();
-    const add = (item: NodeWithScore, score: number) => {
-      const existing = fused.get(item.node.id);
-      if (existing) existing.score += score;
-      else fused.set(item.node.id, { node: item.node, score });
-    };
-    lists.forEach((list, r) => {
-      if (this.mode === 'reciprocal_rerank') {
-        list.forEach((item, rank) => add(item, 1 / (this.rrfK + rank + 1)));
-        return;
-      }
-      const scores = list.map((i) => i.score);
-      let low: number;
-      let high: number;
-      if (this.mode === 'relative_score') {
-        low = Math.min(...scores);
-        high = Math.max(...scores);
-      } else {
-        const mean = scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
-        const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, scores.length));
-        low = mean - 3 * sd;
-        high = mean + 3 * sd;
-      }
-      const span = high - low;
-      list.forEach((item) => add(item, this.retrieverWeights[r]! * (span > 0 ? (item.score - low) / span : 1)));
-    });
-    return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, this.similarityTopK);
+    const ranked = lists.map((list) => list.map((item) => ({ key: item.node.id, item: item.node, score: item.score })));
+    return fuseResults(ranked, { mode: this.mode, weights: this.retrieverWeights, k: this.similarityTopK, rrfK: this.rrfK }).map(({ item, score }) => ({ node: item, score }));
   }
 }

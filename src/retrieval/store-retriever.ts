@@ -1,25 +1,18 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { NodeWithScore } from '../schema/node.js';
-import type { IndexedDBVectorStore } from '../storage/indexeddb-vector-store.js';
+import type { VectorStore } from '../storage/vector-store.js';
+import { checkTopK } from '../search/query-checks.js';
 import { throwIfAborted } from '../util/abort.js';
-import { validateFilters, type MetadataFilters } from './metadata-filters.js';
+import { validateFilters, type MetadataFilters } from '../search/metadata-filters.js';
 import type { BaseRetriever, RetrieveOptions } from './retriever.js';
-
-/** Validates a `similarityTopK` option, for every retriever and engine that takes one. */
-export function checkTopK(value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new InvalidArgumentError(`Expected similarityTopK to be a positive integer, got ${describeValue(value)}.`);
-  }
-  return value as number;
-}
 
 /** What the vector and keyword retrievers share: the store, `similarityTopK`, filters and the query checks. */
 export abstract class StoreRetriever implements BaseRetriever {
   readonly similarityTopK: number;
   readonly filters: MetadataFilters | undefined;
-  protected readonly vectorStore: IndexedDBVectorStore;
+  protected readonly vectorStore: VectorStore;
 
-  constructor(options: { vectorStore: IndexedDBVectorStore; similarityTopK?: number; filters?: MetadataFilters }) {
+  constructor(options: { vectorStore: VectorStore; similarityTopK?: number; filters?: MetadataFilters }) {
     this.vectorStore = options.vectorStore;
     this.similarityTopK = checkTopK(options.similarityTopK ?? 2);
     validateFilters(options.filters);

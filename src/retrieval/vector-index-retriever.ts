@@ -1,19 +1,18 @@
 import type { Embedding } from '../embeddings/embedding.js';
 import type { NodeWithScore } from '../schema/node.js';
-import type { IndexedDBVectorStore } from '../storage/indexeddb-vector-store.js';
+import type { VectorStore } from '../storage/vector-store.js';
 import { throwIfAborted } from '../util/abort.js';
-import type { MetadataFilters } from './metadata-filters.js';
+import type { MetadataFilters } from '../search/metadata-filters.js';
 import type { RetrieveOptions } from './retriever.js';
 import { StoreRetriever } from './store-retriever.js';
 
 export interface VectorIndexRetrieverOptions {
-  vectorStore: IndexedDBVectorStore;
+  vectorStore: VectorStore;
   embedModel: Embedding;
   /** @default 2 */
   similarityTopK?: number;
   filters?: MetadataFilters;
 }
-
 
 /**
  * Embeds the query and returns the most similar nodes, highest cosine similarity first.
@@ -35,6 +34,6 @@ export class VectorIndexRetriever extends StoreRetriever {
     this.vectorStore.assertEmbedModel({ model: this.embedModel.modelId, dimensions: this.embedModel.dimensions });
     const queryEmbedding = await this.embedModel.getQueryEmbedding(query, options.signal ? { signal: options.signal } : {});
     throwIfAborted(options.signal);
-    return this.vectorStore.query({ queryEmbedding, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }) });
+    return this.vectorStore.query({ mode: 'vector', queryEmbedding, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }) });
   }
 }

@@ -8,7 +8,8 @@
 // anything is stored. Sections a reader does not know are skipped unless flagged required.
 import { SnapshotFormatError, describeValue } from '../errors.js';
 import type { Metadata } from '../schema/node.js';
-import { decodeKeywordRows, encodeKeywordRows, type KeywordTerms } from '../storage/keyword-codec.js';
+import { decodeKeywordRows, encodeKeywordRows, type KeywordTerms } from '../search/keyword-codec.js';
+import { quantizeInt8 } from '../search/int8-quantize.js';
 import { ByteReader, ByteWriter, LITTLE_ENDIAN, crc32, gunzip, gzip, sha256Hex, utf8 } from './bytes.js';
 
 export const SNAPSHOT_MAGIC = 'PGRAGSNP';
@@ -65,7 +66,7 @@ export interface SnapshotDocument {
   nodes: SnapshotNode[];
 }
 
-export type { KeywordTerms } from '../storage/keyword-codec.js';
+export type { KeywordTerms } from '../search/keyword-codec.js';
 
 /** What a snapshot holds, decoded. */
 export interface SnapshotData {
@@ -128,7 +129,7 @@ export async function encodeSnapshot(data: SnapshotData, options: EncodeSnapshot
   });
   section('NODE', await json(nodes), FLAG_GZIP | FLAG_REQUIRED);
   if (vectorsKind === 'float32') section('VF32', float32Bytes(data.vectors), FLAG_REQUIRED);
-  else section('VI8 ', quantizeInt8(data.vectors, dims), FLAG_REQUIRED);
+  else section('VI8 ', int8Section(data.vectors, dims), FLAG_REQUIRED);
   if (keywords) section('BM25', await gzip(encodeKeywordRows(keywords)), FLAG_GZIP);
 
   const bodyBytes = body.finish();
@@ -344,17 +345,11 @@ function checkFinite(vectors: Float32Array): void {
 }
 
 /** Symmetric int8 per vector: scale = max |x| / 127. Layout: all scales (float32), then all codes. */
-function quantizeInt8(vectors: Float32Array, dims: number): Uint8Array {
+function int8Section(vectors: Float32Array, dims: number): Uint8Array {
   const count = vectors.length / dims;
   const scales = new Float32Array(count);
   const codes = new Int8Array(vectors.length);
-  for (let r = 0; r < count; r++) {
-    let max = 0;
-    for (let d = 0; d < dims; d++) max = Math.max(max, Math.abs(vectors[r * dims + d]!));
-    const scale = max / 127 || 1;
-    scales[r] = scale;
-    for (let d = 0; d < dims; d++) codes[r * dims + d] = Math.round(vectors[r * dims + d]! / scale);
-  }
+  for (let r = 0; r < count; r++) scales[r] = quantizeInt8(vectors, r * dims, dims, codes, r * dims);
   const out = new Uint8Array(count * 4 + codes.length);
   out.set(float32Bytes(scales));
   out.set(new Uint8Array(codes.buffer), count * 4);

@@ -1,13 +1,14 @@
-// Moving snapshots in and out of an IndexedDBVectorStore.
-import { EmbeddingModelMismatchError, InvalidArgumentError, StorageVersionError } from '../errors.js';
+// Moving snapshots in and out of a VectorStore.
+import { EmbeddingModelMismatchError } from '../errors.js';
 import type { Embedding } from '../embeddings/embedding.js';
 import type { ProgressCallback } from '../progress.js';
-import { ANALYZER_ID } from '../retrieval/bm25/english-analyzer.js';
+import { ANALYZER_ID } from '../search/english-analyzer.js';
 import { TextNode } from '../schema/node.js';
-import type { IndexedDBVectorStore, StoredDocument } from '../storage/indexeddb-vector-store.js';
-import { sliceKeywordRows } from '../storage/keyword-codec.js';
+import type { StoreContents, StoredDocument, VectorStore } from '../storage/vector-store.js';
+import { wholeDocumentBatches } from '../ingestion/document-batches.js';
+import { sliceKeywordRows } from '../search/keyword-codec.js';
 import { throwIfAborted } from '../util/abort.js';
-import { decodeSnapshot, readSnapshotHeader, type SnapshotData, type SnapshotEmbedModel, type SnapshotHeader } from './snapshot-format.js';
+import { decodeSnapshot, readSnapshotHeader, type SnapshotChunker, type SnapshotData, type SnapshotEmbedModel, type SnapshotHeader } from './snapshot-format.js';
 
 /** Nodes per write transaction while loading: whole documents, about one storage segment. */
 const NODES_PER_WRITE = 4096;
@@ -22,7 +23,7 @@ export interface LoadSnapshotResult {
 }
 
 interface LoadTarget {
-  vectorStore: IndexedDBVectorStore;
+  vectorStore: VectorStore;
   embedModel: Embedding;
   name: string;
   signal?: AbortSignal | undefined;
@@ -79,23 +80,18 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
 
   const total = todo.reduce((n, d) => n + d.nodes.length, 0);
   let done = 0;
-  for (let start = 0; start < todo.length; ) {
-    let end = start;
-    let nodes = 0;
-    while (end < todo.length && (end === start || nodes + todo[end]!.nodes.length <= NODES_PER_WRITE)) nodes += todo[end++]!.nodes.length;
+  for (const { batch, size } of wholeDocumentBatches(todo, (d) => d.nodes.length, NODES_PER_WRITE)) {
     throwIfAborted(signal);
-    const batch = todo.slice(start, end);
     // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
     const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
-    await vectorStore.addDocuments(batch, header.embedModel, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });
-    done += nodes;
+    await vectorStore.add(batch, header.embedModel, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });
+    done += size;
     onProgress?.({ phase: 'store', done, total });
-    start = end;
   }
   const now = new Set(data.documents.map((d) => d.id));
   let removed = 0;
   for (const id of previous?.refDocIds ?? []) {
-    if (!now.has(id) && (await vectorStore.deleteRefDoc(id))) removed++;
+    if (!now.has(id) && (await vectorStore.delete(id))) removed++;
   }
   await vectorStore.putSnapshotRecord({ name, contentHash: header.contentHash, refDocIds: [...now], loadedAt: Date.now() });
   return { header, loaded: true, written: todo.length, removed };
@@ -103,7 +99,7 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
 
 /** Refuses a snapshot embedded by another model: its vectors would not be comparable with queries. */
 function assertSameModel(snapshot: SnapshotEmbedModel, embedModel: Embedding): void {
-  const given = embedModel as Embedding & { pooling?: string; normalize?: boolean };
+  const given = embedModel;
   let dimensions: number | undefined;
   try {
     dimensions = embedModel.dimensions;
@@ -125,56 +121,44 @@ function assertSameModel(snapshot: SnapshotEmbedModel, embedModel: Embedding): v
   }
 }
 
-/** Everything in `vectorStore`, as snapshot data (documents in id order, nodes in their order). */
-export async function snapshotData(vectorStore: IndexedDBVectorStore, embedModel: Embedding): Promise<SnapshotData> {
-  const { config, docs, segments, pages } = await vectorStore.readAll();
-  if (!config || docs.length === 0) throw new InvalidArgumentError(`Index "${vectorStore.name}" is empty: there is nothing to put in a snapshot. Insert documents first.`);
-  const dims = config.dimensions;
-  const rows = new Map<string, { vectors: Float32Array; row: number; terms: string[]; freqs: number[] }>();
-  for (const segment of segments) {
-    segment.nodeIds.forEach((id, row) => rows.set(id, { vectors: segment.vectors, row, ...segment.keywords[row]! }));
+/** The settings of an embedding model that a snapshot header records, where the model says them. */
+export function embedModelSettings(embedModel: Embedding): Omit<SnapshotEmbedModel, 'model' | 'dimensions'> {
+  let dtype: string | undefined;
+  try {
+    dtype = embedModel.dtype;
+  } catch {
+    // Known only once the model has loaded; a snapshot exported before that does not record it.
   }
-  const nodesByDoc = new Map<string, TextNode[]>();
-  for (const node of pages.flatMap((p) => p.nodes)) {
-    const list = nodesByDoc.get(node.refDocId) ?? [];
-    list.push(new TextNode(node));
-    nodesByDoc.set(node.refDocId, list);
-  }
-  const ordered = [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const nodeCount = ordered.reduce((n, d) => n + d.nodeIds.length, 0);
-  const vectors = new Float32Array(nodeCount * dims);
-  const keywords: { terms: string[]; freqs: number[] }[] = [];
-  let at = 0;
-  const documents = ordered.map((doc) => {
-    const byId = new Map((nodesByDoc.get(doc.id) ?? []).map((n) => [n.id, n]));
-    const nodes = doc.nodeIds.map((id) => {
-      const node = byId.get(id);
-      const row = rows.get(id);
-      if (!node || !row) throw new StorageVersionError(`Node ${id} of document "${doc.id}" is incomplete in storage, so the index cannot be exported: run vectorStore.verify() to see what is wrong, and re-insert that document.`);
-      vectors.set(row.vectors.subarray(row.row * dims, (row.row + 1) * dims), at++ * dims);
-      keywords.push({ terms: row.terms, freqs: row.freqs });
-      return {
+  return {
+    ...(embedModel.pooling !== undefined && { pooling: embedModel.pooling }),
+    ...(embedModel.normalize !== undefined && { normalize: embedModel.normalize }),
+    ...(typeof dtype === 'string' && { dtype }),
+  };
+}
+
+/**
+ * A store's contents as snapshot data. `embedModel`'s settings (pooling, normalization, dtype) are
+ * recorded when it is the model the store was built with.
+ */
+export function snapshotDataOf(contents: StoreContents, embedModel: Embedding, chunker?: SnapshotChunker): SnapshotData {
+  const sameModel = embedModel.modelId === contents.embedModel.model;
+  return {
+    embedModel: { ...contents.embedModel, ...(sameModel && embedModelSettings(embedModel)) },
+    ...(chunker && { chunker }),
+    documents: contents.documents.map((doc) => ({
+      id: doc.id,
+      hash: doc.hash,
+      metadata: doc.metadata,
+      nodes: doc.nodes.map((node) => ({
         id: node.id,
         text: node.text,
         metadata: node.metadata,
         ...(node.startCharIdx !== undefined && { startCharIdx: node.startCharIdx }),
         ...(node.endCharIdx !== undefined && { endCharIdx: node.endCharIdx }),
-      };
-    });
-    return { id: doc.id, hash: doc.hash, metadata: doc.metadata, nodes };
-  });
-  const settings = embedModel as Embedding & { pooling?: 'mean' | 'cls'; normalize?: boolean };
-  const sameModel = settings.modelId === config.embedModel;
-  return {
-    embedModel: {
-      model: config.embedModel,
-      dimensions: dims,
-      ...(sameModel && settings.pooling !== undefined && { pooling: settings.pooling }),
-      ...(sameModel && settings.normalize !== undefined && { normalize: settings.normalize }),
-    },
-    documents,
-    vectors,
-    keywords,
+      })),
+    })),
+    vectors: contents.vectors,
+    keywords: contents.keywords,
     keywordAnalyzer: ANALYZER_ID,
   };
 }

@@ -1,4 +1,4 @@
-import * as errors from '../errors.js';
+import { ERROR_CLASSES } from '../errors.js';
 import type { SerializedError } from './protocol.js';
 
 export function serializeError(error: unknown): SerializedError {
@@ -8,27 +8,10 @@ export function serializeError(error: unknown): SerializedError {
   return { name: 'Error', message: String(error) };
 }
 
-// Keyed by literal names: class names do not survive an app's minifier.
-const KNOWN: Record<string, { prototype: Error }> = {
-  PageragError: errors.PageragError,
-  InvalidArgumentError: errors.InvalidArgumentError,
-  DimensionMismatchError: errors.DimensionMismatchError,
-  EmbeddingModelMismatchError: errors.EmbeddingModelMismatchError,
-  StorageWriteError: errors.StorageWriteError,
-  StorageQuotaError: errors.StorageQuotaError,
-  StorageVersionError: errors.StorageVersionError,
-  NotImplementedError: errors.NotImplementedError,
-  ModelLoadError: errors.ModelLoadError,
-  WebGPUUnavailableError: errors.WebGPUUnavailableError,
-  ModelStorageError: errors.ModelStorageError,
-  SnapshotFormatError: errors.SnapshotFormatError,
-  SnapshotFetchError: errors.SnapshotFetchError,
-};
-
 /** Rebuilds an error from the worker: pagerag's own classes come back as themselves (`instanceof` works), aborts as AbortError. */
 export function deserializeError(serialized: SerializedError): Error {
   if (serialized.name === 'AbortError') return new DOMException(serialized.message, 'AbortError');
-  const known = KNOWN[serialized.name];
+  const known = Object.hasOwn(ERROR_CLASSES, serialized.name) ? ERROR_CLASSES[serialized.name] : undefined;
   const error: Error = known ? Object.create(known.prototype) : new Error(serialized.message);
   Object.defineProperty(error, 'message', { value: serialized.message, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });

@@ -165,10 +165,10 @@ describe('VectorStoreIndex on the fixture encoder and real IndexedDB', () => {
     await expect(vectorStore.query({ queryEmbedding: nan, similarityTopK: 1 })).rejects.toThrow(/finite numbers/);
     const node = (await vectorStore.getNodesOfRefDoc('author'))[0]!;
     await expect(
-      vectorStore.addDocuments([{ refDocId: 'nan', hash: 'h', nodes: [node], vectors: [nan] }], vectorStore.embedModel!),
+      vectorStore.add([{ refDocId: 'nan', hash: 'h', nodes: [node], vectors: [nan] }], vectorStore.embedModel!),
     ).rejects.toThrow(InvalidArgumentError);
     await expect(
-      vectorStore.addDocuments([{ refDocId: 'short', hash: 'h', nodes: [node], vectors: [new Float32Array(3)] }], vectorStore.embedModel!),
+      vectorStore.add([{ refDocId: 'short', hash: 'h', nodes: [node], vectors: [new Float32Array(3)] }], vectorStore.embedModel!),
     ).rejects.toThrow(DimensionMismatchError);
     expect(await vectorStore.verify()).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { PageragError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { SentenceSplitter } from '../../src/ingestion/sentence-splitter.js';
-import type { MetadataFilters } from '../../src/retrieval/metadata-filters.js';
+import type { MetadataFilters } from '../../src/search/metadata-filters.js';
 import { Document } from '../../src/schema/document.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { createRandom } from '../../scripts/onnx-graph.mjs';

@@ -102,18 +102,34 @@ describe('two tabs on one index', () => {
     await indexA.insert(new Document({ id: 'first', text: 'the mountain and the ocean' }));
     const indexB = await VectorStoreIndex.fromVectorStore(tabB, { embedModel });
     const docs = Array.from({ length: 8 }, (_, i) => new Document({ id: `doc${i}`, text: `${'the river and the sky '.repeat(20 + i)} number ${i}` }));
-    const ingest = VectorStoreIndex.fromDocuments(docs, { embedModel, vectorStore: tabA, nodesPerWrite: 4 });
-    // B queries while A ingests (top-k larger than the index, so B's whole view comes back).
     const snapshots: Map<string, number>[] = [];
+    const look = async () => {
+      const byDoc = new Map<string, number>();
+      for (const r of await indexB.asRetriever({ similarityTopK: 1000 }).retrieve('river sky')) byDoc.set(r.node.refDocId!, (byDoc.get(r.node.refDocId!) ?? 0) + 1);
+      snapshots.push(byDoc);
+      return byDoc;
+    };
+    // One document at a time: B sees each one after A's commit (A's message may take a moment).
+    for (const doc of docs.slice(0, 4)) {
+      await indexA.insert(doc);
+      let seen = (await look()).has(doc.id);
+      for (let i = 0; i < 200 && !seen; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        seen = (await look()).has(doc.id);
+      }
+      expect(seen).toBe(true);
+    }
+    // Many writes while B keeps querying (top-k larger than the index: B's whole view each time).
+    let ingesting = true;
     const watch = (async () => {
-      for (let i = 0; i < 30; i++) {
-        const byDoc = new Map<string, number>();
-        for (const r of await indexB.asRetriever({ similarityTopK: 1000 }).retrieve('river sky')) byDoc.set(r.node.refDocId!, (byDoc.get(r.node.refDocId!) ?? 0) + 1);
-        snapshots.push(byDoc);
-        await new Promise((r) => setTimeout(r, 20));
+      while (ingesting) {
+        await look();
+        await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    await Promise.all([ingest, watch]);
+    await VectorStoreIndex.fromDocuments(docs.slice(4), { embedModel, vectorStore: tabA, nodesPerWrite: 4 });
+    ingesting = false;
+    await watch;
     // Every document B ever saw had all its nodes.
     const finalCounts = new Map((await tabA.listRefDocs()).map((d) => [d.id, d.nodeIds.length]));
     for (const snapshot of snapshots) for (const [id, count] of snapshot) expect([id, count]).toEqual([id, finalCounts.get(id)]);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
-import { analyze } from '../../src/retrieval/bm25/english-analyzer.js';
-import { porterStem } from '../../src/retrieval/bm25/porter-stemmer.js';
+import { analyze } from '../../src/search/english-analyzer.js';
+import { porterStem } from '../../src/search/porter-stemmer.js';
 import { QueryFusionRetriever } from '../../src/retrieval/query-fusion-retriever.js';
 import type { BaseRetriever } from '../../src/retrieval/retriever.js';
 import { Document } from '../../src/schema/document.js';

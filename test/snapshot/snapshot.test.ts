@@ -4,7 +4,7 @@ import { EmbeddingModelMismatchError, SnapshotFetchError, SnapshotFormatError } 
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { Document } from '../../src/schema/document.js';
 import { decodeSnapshot, encodeSnapshot, readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
-import type { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
+import type { VectorStore } from '../../src/storage/vector-store.js';
 import { CORPUS, corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding } from '../support/models.js';
 import { storesDeletedAfterEach } from '../support/stores.js';
@@ -24,11 +24,12 @@ async function answers(index: VectorStoreIndex, mode: 'vector' | 'bm25') {
 }
 
 /** Everything a store holds, comparable across stores. */
-async function contents(store: IndexedDBVectorStore) {
-  const { docs, pages } = await store.readAll();
+async function contents(store: VectorStore) {
+  const docs = await store.listRefDocs();
+  const nodes = (await Promise.all(docs.map((d) => store.getNodesOfRefDoc(d.id)))).flat();
   return {
     docs: docs.map((d) => [d.id, d.hash, d.nodeIds.length]).sort(),
-    texts: pages.flatMap((p) => p.nodes.map((n) => `${n.refDocId}:${n.text}`)).sort(),
+    texts: nodes.map((n) => `${n.refDocId}:${n.text}`).sort(),
   };
 }
 
@@ -37,7 +38,7 @@ describe('snapshots', () => {
     const { index, embedModel, bytes } = await sourceIndex();
     const { header, data } = await decodeSnapshot(bytes);
     expect(header).toMatchObject({ format: 'pagerag-snapshot', version: 1, vectors: 'float32', counts: { documents: CORPUS.length, nodes: index.vectorStore.count } });
-    expect(header.embedModel).toEqual({ model: embedModel.modelId, dimensions: embedModel.dimensions, pooling: 'mean', normalize: true });
+    expect(header.embedModel).toEqual({ model: embedModel.modelId, dimensions: embedModel.dimensions, pooling: 'mean', normalize: true, dtype: 'fp32' });
     expect(header.keywords?.analyzer).toBe('pagerag-english/1');
     expect(data.vectors).toHaveLength(index.vectorStore.count * embedModel.dimensions);
 

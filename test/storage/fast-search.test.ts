@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { INT8_DOT_WASM, instantiateInt8DotKernel } from '../../src/storage/int8-dot-kernel.js';
-import { Int8Index } from '../../src/storage/int8-index.js';
-import { VectorMatrix } from '../../src/storage/vector-matrix.js';
+import { INT8_DOT_WASM, instantiateInt8DotKernel } from '../../src/search/int8-dot-kernel.js';
+import { Int8Index } from '../../src/search/int8-index.js';
+import { VectorMatrix } from '../../src/search/vector-matrix.js';
 import { clusteredVectors } from '../support/vectors.js';
 
 describe('int8 SIMD kernel', () => {
@@ -36,9 +36,9 @@ describe('two-stage search (int8 shortlist, float32 re-rank)', () => {
     const rows = 20_000;
     const { vectors, queries } = clusteredVectors({ rows, dims, queries: 50, clusters: 64, seed: 7 });
     const kernel = (await instantiateInt8DotKernel(1))!;
-    const matrix = new VectorMatrix(dims, rows, new Int8Index(kernel, dims));
+    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: { i: number } }>(dims, rows, new Int8Index(kernel, dims));
     matrix.append(
-      Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i % 500}`, group: 0, page: 0, metadata: { i }, segment: 0 })),
+      Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i % 500}`, metadata: { i } })),
       vectors,
     );
     expect(matrix.hasInt8).toBe(true);

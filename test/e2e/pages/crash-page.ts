@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       // About 8 MB of node text, in one document.
       const nodes = Array.from({ length: 8 }, (_, i) => new TextNode({ id: `huge-${i}`, text: `${'many words of a very long page '.repeat(33_000)}${i}` }));
       const vectors = nodes.map(() => new Float32Array(embedModel.dimensions).fill(0.1));
-      const error = (await vectorStore.addDocuments([{ refDocId: 'huge', hash: 'h', nodes, vectors }], { model: embedModel.modelId, dimensions: embedModel.dimensions }).catch((e: unknown) => e)) as Error | undefined;
+      const error = (await vectorStore.add([{ refDocId: 'huge', hash: 'h', nodes, vectors }], { model: embedModel.modelId, dimensions: embedModel.dimensions }).catch((e: unknown) => e)) as Error | undefined;
       const after = await index.asRetriever({ similarityTopK: 3 }).retrieve('river');
       return {
         name: error?.name,
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const stored = await vectorStore.listRefDocs();
   const expected = new Map(docs.map((d) => [d.id, splitter.getNodesFromDocuments([d]).length]));
   const partial = stored.filter((d) => d.nodeIds.length !== expected.get(d.id)).map((d) => `${d.id}: ${d.nodeIds.length} of ${expected.get(d.id)} nodes`);
-  const keywordHits = (await vectorStore.keywordQuery({ query: 'river', similarityTopK: 10_000 })).length;
+  const keywordHits = (await vectorStore.query({ mode: 'keyword', queryStr: 'river', similarityTopK: 10_000 })).length;
   state.__report = { problems, partial, present: stored.length, vectors: vectorStore.count, keywordHits };
   vectorStore.close();
 }

@@ -1,5 +1,6 @@
 import type { DBSchema } from 'idb';
-import type { Metadata } from '../schema/node.js';
+import type { Metadata } from '../../schema/node.js';
+import type { RefDocInfo, SnapshotRecord } from '../vector-store.js';
 
 /**
  * Bumped when the layout changes; `upgrade` migrates older databases in place.
@@ -66,25 +67,9 @@ export interface NodeRecord {
 }
 
 /** The docstore: what was stored for each source document. */
-export interface DocRecord {
-  id: string;
-  /** Content hash (text + metadata) used by `refreshRefDocs`. */
-  hash: string;
-  nodeIds: string[];
+export interface DocRecord extends RefDocInfo {
   /** The segment holding this document's vectors (all of them: a document is never split across segments). */
   segment: number;
-  metadata: Metadata;
-}
-
-/** A snapshot loaded into this index (see `VectorStoreIndex.fromSnapshot`), keyed by `name`. */
-export interface SnapshotRecord {
-  /** Where the snapshot came from (its URL, or a name the app gave); a newer one replaces it. */
-  name: string;
-  /** SHA-256 of the snapshot's body: the same hash again means nothing to load. */
-  contentHash: string;
-  /** The documents it brought, so a newer snapshot can remove the ones it dropped. */
-  refDocIds: string[];
-  loadedAt: number;
 }
 
 export interface PageragDBSchema extends DBSchema {

@@ -1,6 +1,6 @@
-import { StorageVersionError } from '../errors.js';
-import type { Metadata } from '../schema/node.js';
-import { decodeKeywordRows, encodeKeywordRows } from './keyword-codec.js';
+import { StorageCorruptionError } from '../../errors.js';
+import type { Metadata } from '../../schema/node.js';
+import { decodeKeywordRows, encodeKeywordRows } from '../../search/keyword-codec.js';
 import type { SegmentRecord, StoredSegment } from './schema.js';
 
 /**
@@ -41,7 +41,7 @@ export function encodeSegment(segment: SegmentRecord, keywordBytes?: Uint8Array)
 export function decodeSegment(stored: StoredSegment): SegmentRecord {
   const [nodeIds, refDocIds, table, metadataIndex, terms, freqs] = JSON.parse(stored.rows) as [string[], string[], Metadata[], number[], string[][]?, number[][]?];
   const keywords = stored.keywords
-    ? decodeKeywordRows(stored.keywords, nodeIds.length, (reason) => new StorageVersionError(`The keyword data of segment ${stored.id} is unreadable: ${reason}. Clear the index and ingest again.`))
+    ? decodeKeywordRows(stored.keywords, nodeIds.length, (reason) => new StorageCorruptionError(`The keyword data of segment ${stored.id} is unreadable: ${reason}. Clear the index and ingest again.`))
     : (terms ?? []).map((t, i) => ({ terms: t, freqs: freqs![i]! }));
   return {
     ...(stored.id !== undefined && { id: stored.id }),

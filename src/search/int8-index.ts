@@ -1,4 +1,5 @@
 import type { Int8DotKernel } from './int8-dot-kernel.js';
+import { quantizeInt8 } from './int8-quantize.js';
 
 const QUERY_BYTES = 65536; // first page of wasm memory: the quantized query
 const PAGE = 65536;
@@ -36,21 +37,8 @@ export class Int8Index {
   /** Quantizes `vector` (from `offset`) into `row`. */
   set(row: number, vector: Float32Array, offset = 0): void {
     this.reserve(row + 1);
-    const dims = this.dims;
-    let maxAbs = 0;
-    for (let d = offset, end = offset + dims; d < end; d++) {
-      const v = vector[d]!;
-      if (v > maxAbs) maxAbs = v;
-      else if (-v > maxAbs) maxAbs = -v;
-    }
-    const scale = maxAbs > 0 ? maxAbs / 127 : 1;
-    const inverse = 1 / scale;
-    const target = new Int8Array(this.kernel.memory.buffer, QUERY_BYTES + row * this.paddedDims, dims);
-    // Round half away from zero without Math.round (this loop runs for every stored row on open).
-    for (let d = 0; d < dims; d++) {
-      const q = vector[offset + d]! * inverse;
-      target[d] = q >= 0 ? (q + 0.5) | 0 : (q - 0.5) | 0;
-    }
+    const target = new Int8Array(this.kernel.memory.buffer, QUERY_BYTES + row * this.paddedDims, this.dims);
+    const scale = quantizeInt8(vector, offset, this.dims, target);
     this.scales[row] = scale;
   }
 
@@ -67,14 +55,9 @@ export class Int8Index {
    * int8 dot × row scale × query scale.
    */
   dots(query: Float32Array, rows: number, out: Float32Array): void {
-    const dims = this.dims;
-    let maxAbs = 0;
-    for (let d = 0; d < dims; d++) maxAbs = Math.max(maxAbs, Math.abs(query[d]!));
-    const qScale = maxAbs > 0 ? maxAbs / 127 : 1;
-    const memory = this.kernel.memory.buffer;
-    const q = new Int8Array(memory, 0, this.paddedDims);
+    const q = new Int8Array(this.kernel.memory.buffer, 0, this.paddedDims);
     q.fill(0);
-    for (let d = 0; d < dims; d++) q[d] = Math.round(query[d]! / qScale);
+    const qScale = quantizeInt8(query, 0, this.dims, q);
     const outOffset = QUERY_BYTES + this.capacity * this.paddedDims;
     this.kernel.dots(0, QUERY_BYTES, rows, this.paddedDims, outOffset);
     const raw = new Int32Array(this.kernel.memory.buffer, outOffset, rows);

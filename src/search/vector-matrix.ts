@@ -1,21 +1,14 @@
-import type { Metadata } from '../schema/node.js';
 import type { Int8Index } from './int8-index.js';
 import { TopK } from './top-k.js';
 
-/** One stored row's identity: which node, document and storage segment it belongs to. */
-export interface RowInfo {
-  nodeId: string;
+/** What the matrix needs of a row: the document it belongs to (rows are removed per document). */
+export interface MatrixRow {
   refDocId: string;
-  /** The node page holding the node's text: key [group, page] (see NodePage). */
-  group: number;
-  page: number;
-  metadata: Metadata;
-  segment: number;
 }
 
-export interface SearchOptions {
+export interface SearchOptions<R> {
   /** Only rows whose info passes. */
-  accept?: (info: RowInfo) => boolean;
+  accept?: (info: R) => boolean;
   /** Skip the int8 first pass and scan float32 only. @default false */
   exact?: boolean;
   /** Shortlist size re-ranked in float32 after the int8 pass. @default max(10 × k, 100) */
@@ -31,10 +24,10 @@ const TWO_STAGE_MIN_ROWS = 2048;
  * products pick a shortlist, float32 cosine re-ranks it. Deleted rows are tombstoned and
  * squeezed out once they are a quarter of the matrix.
  */
-export class VectorMatrix {
+export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   private data: Float32Array;
   private inverseNorms: Float32Array;
-  private rows: (RowInfo | undefined)[] = [];
+  private rows: (R | undefined)[] = [];
   private readonly rowsByRefDoc = new Map<string, number[]>();
   private deleted = 0;
 
@@ -61,7 +54,7 @@ export class VectorMatrix {
   }
 
   /** Appends rows; `vectors` holds `infos.length` rows back to back. */
-  append(infos: readonly RowInfo[], vectors: Float32Array): void {
+  append(infos: readonly R[], vectors: Float32Array): void {
     const dims = this.dimensions;
     this.reserve(this.rows.length + infos.length);
     const base = this.rows.length;
@@ -80,27 +73,24 @@ export class VectorMatrix {
     }
   }
 
-  /** Removes every row of a document; returns the segments they were stored in. */
-  removeRefDoc(refDocId: string): Set<number> {
-    const segments = new Set<number>();
+  /** Removes every row of a document. */
+  removeRefDoc(refDocId: string): void {
     for (const row of this.rowsByRefDoc.get(refDocId) ?? []) {
-      segments.add(this.rows[row]!.segment);
       this.rows[row] = undefined;
       this.inverseNorms[row] = 0;
       this.deleted++;
     }
     this.rowsByRefDoc.delete(refDocId);
     if (this.deleted > 0 && this.deleted * 4 > this.rows.length) this.squeeze();
-    return segments;
   }
 
-  /** Renames segments after storage compaction merged them. */
-  moveSegments(from: ReadonlySet<number>, to: number): void {
-    for (const info of this.rows) if (info && from.has(info.segment)) info.segment = to;
+  /** Calls `visit` on every live row. */
+  forEachRow(visit: (row: R) => void): void {
+    for (const info of this.rows) if (info) visit(info);
   }
 
   /** Cosine top-k, highest first. */
-  search(query: Float32Array, k: number, options: SearchOptions = {}): { info: RowInfo; score: number }[] {
+  search(query: Float32Array, k: number, options: SearchOptions<R> = {}): { info: R; score: number }[] {
     if (this.size === 0) return [];
     const count = this.rows.length;
     const { accept } = options;
@@ -131,7 +121,7 @@ export class VectorMatrix {
     return top.sorted().map(({ row, score }) => ({ info: this.rows[row]!, score }));
   }
 
-  private *liveRows(accept: ((info: RowInfo) => boolean) | undefined): Generator<number> {
+  private *liveRows(accept: ((info: R) => boolean) | undefined): Generator<number> {
     for (let row = 0; row < this.rows.length; row++) {
       const info = this.rows[row];
       if (info && (!accept || accept(info))) yield row;
@@ -145,14 +135,6 @@ export class VectorMatrix {
     let dot = 0;
     for (let d = 0; d < dims; d++) dot += query[d]! * data[offset + d]!;
     return dot;
-  }
-
-  /** A copy of one document's vectors, for verification and export. */
-  rowsOf(refDocId: string): { info: RowInfo; vector: Float32Array }[] {
-    return (this.rowsByRefDoc.get(refDocId) ?? []).map((row) => ({
-      info: this.rows[row]!,
-      vector: this.data.slice(row * this.dimensions, (row + 1) * this.dimensions),
-    }));
   }
 
   private reserve(rows: number): void {

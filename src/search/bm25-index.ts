@@ -1,16 +1,12 @@
-import type { Metadata } from '../../schema/node.js';
-import { TopK } from '../../storage/top-k.js';
+import type { Metadata } from '../schema/node.js';
+import { TopK } from './top-k.js';
 import { analyze, termFrequencies } from './english-analyzer.js';
+import type { KeywordTerms } from './keyword-codec.js';
 
-/** One stored row's keyword data: analyzed terms and their counts, and where its node is. */
+/** What the keyword index needs of a row: its document (rows are removed per document) and metadata (for filters). */
 export interface KeywordRow {
-  nodeId: string;
   refDocId: string;
-  group: number;
-  page: number;
   metadata: Metadata;
-  terms: string[];
-  freqs: number[];
 }
 
 export interface BM25Params {
@@ -20,13 +16,14 @@ export interface BM25Params {
   b?: number;
 }
 
-interface DocEntry {
-  row: KeywordRow;
+interface DocEntry<R> {
+  row: R;
+  keywords: KeywordTerms;
   length: number;
 }
 
 /** A text's analyzed terms and how often each occurs. */
-export function analyzeKeywords(text: string): { terms: string[]; freqs: number[] } {
+export function analyzeKeywords(text: string): KeywordTerms {
   const freqs = termFrequencies(analyze(text));
   return { terms: [...freqs.keys()], freqs: [...freqs.values()] };
 }
@@ -36,10 +33,10 @@ export function analyzeKeywords(text: string): { terms: string[]; freqs: number[
  * idf = ln(1 + (N − df + 0.5) / (df + 0.5)), tf part = tf / (tf + k1 · (1 − b + b · dl / avgdl)).
  * Rows are persisted in IndexedDB with the vectors (see IndexedDBVectorStore); this is rebuilt from them.
  */
-export class BM25Index {
+export class BM25Index<R extends KeywordRow = KeywordRow> {
   readonly k1: number;
   readonly b: number;
-  private docs: (DocEntry | undefined)[] = [];
+  private docs: (DocEntry<R> | undefined)[] = [];
   private readonly postings = new Map<string, { docs: number[]; tfs: number[]; df: number }>();
   private readonly byRefDoc = new Map<string, number[]>();
   private totalLength = 0;
@@ -54,14 +51,15 @@ export class BM25Index {
     return this.live;
   }
 
-  add(row: KeywordRow): void {
+  /** Adds a row with its analyzed terms (see {@link analyzeKeywords}). */
+  add(row: R, keywords: KeywordTerms): void {
+    const { terms, freqs } = keywords;
     const doc = this.docs.length;
     let length = 0;
-    for (const f of row.freqs) length += f;
-    this.docs.push({ row, length });
+    for (const f of freqs) length += f;
+    this.docs.push({ row, keywords, length });
     this.totalLength += length;
     this.live++;
-    const { terms, freqs } = row;
     for (let i = 0; i < terms.length; i++) {
       let posting = this.postings.get(terms[i]!);
       if (!posting) this.postings.set(terms[i]!, (posting = { docs: [], tfs: [], df: 0 }));
@@ -77,7 +75,7 @@ export class BM25Index {
   removeRefDoc(refDocId: string): void {
     for (const doc of this.byRefDoc.get(refDocId) ?? []) {
       const entry = this.docs[doc]!;
-      for (const term of entry.row.terms) this.postings.get(term)!.df--;
+      for (const term of entry.keywords.terms) this.postings.get(term)!.df--;
       this.totalLength -= entry.length;
       this.live--;
       this.docs[doc] = undefined;
@@ -88,7 +86,7 @@ export class BM25Index {
   }
 
   /** BM25 top-k for a query text (analyzed like the documents; repeated query terms count more, as in Anserini). */
-  search(query: string, k: number, accept?: (metadata: Metadata) => boolean): { row: KeywordRow; score: number }[] {
+  search(query: string, k: number, accept?: (metadata: Metadata) => boolean): { row: R; score: number }[] {
     if (this.live === 0) return [];
     const scores = new Float64Array(this.docs.length);
     const touched: number[] = [];
@@ -117,12 +115,12 @@ export class BM25Index {
   }
 
   private rebuild(): void {
-    const rows = this.docs.filter((d): d is DocEntry => d !== undefined).map((d) => d.row);
+    const entries = this.docs.filter((d): d is DocEntry<R> => d !== undefined);
     this.docs = [];
     this.postings.clear();
     this.byRefDoc.clear();
     this.totalLength = 0;
     this.live = 0;
-    for (const row of rows) this.add(row);
+    for (const { row, keywords } of entries) this.add(row, keywords);
   }
 }

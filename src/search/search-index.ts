@@ -1,0 +1,105 @@
+import type { Metadata } from '../schema/node.js';
+import { BM25Index, type BM25Params } from './bm25-index.js';
+import { fuseResults } from './fuse-results.js';
+import { Int8Index } from './int8-index.js';
+import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
+import type { KeywordTerms } from './keyword-codec.js';
+import { matchesFilters, type MetadataFilters } from './metadata-filters.js';
+import { VectorMatrix } from './vector-matrix.js';
+
+/** What every indexed row carries: its node, its document and the node's metadata (for filters). */
+export interface SearchRow {
+  nodeId: string;
+  refDocId: string;
+  metadata: Metadata;
+}
+
+export type SearchMode = 'vector' | 'keyword' | 'hybrid';
+
+export interface SearchQuery {
+  /** @default "vector" */
+  mode?: SearchMode;
+  /** Needed by "vector" and "hybrid" (checked by the caller: finite, right length). */
+  queryEmbedding?: Float32Array;
+  /** Needed by "keyword" and "hybrid". */
+  queryStr?: string;
+  similarityTopK: number;
+  filters?: MetadataFilters | undefined;
+  /** Vector side: scan float32 only, no int8 shortlist. @default false */
+  exact?: boolean | undefined;
+  /** Hybrid: weight of the vector side, 1 − alpha for keywords. @default 0.5 */
+  alpha?: number | undefined;
+}
+
+/**
+ * Every row of an index in memory, searchable by vector (cosine over a contiguous matrix, int8
+ * SIMD first pass when large) and by keywords (BM25), or both fused. The stores keep one of these
+ * beside whatever they persist; it holds no text, only rows.
+ */
+export class SearchIndex<R extends SearchRow> {
+  private readonly keywords: BM25Index<R>;
+
+  private constructor(
+    private readonly matrix: VectorMatrix<R>,
+    bm25: BM25Params,
+  ) {
+    this.keywords = new BM25Index<R>(bm25);
+  }
+
+  /** An empty index for vectors of `dimensions`, with the int8 first pass where WebAssembly SIMD is available. */
+  static async create<R extends SearchRow>(dimensions: number, capacity: number, bm25: BM25Params = {}): Promise<SearchIndex<R>> {
+    const kernel = await instantiateInt8DotKernel(1);
+    return new SearchIndex<R>(new VectorMatrix<R>(dimensions, capacity, kernel && new Int8Index(kernel, dimensions)), bm25);
+  }
+
+  get dimensions(): number {
+    return this.matrix.dimensions;
+  }
+
+  /** Rows with a vector. */
+  get size(): number {
+    return this.matrix.size;
+  }
+
+  /** Rows in the keyword index (equal to {@link size} when consistent). */
+  get keywordSize(): number {
+    return this.keywords.size;
+  }
+
+  /** Appends rows: `vectors` holds them back to back, `keywords` one entry per row. */
+  add(rows: readonly R[], vectors: Float32Array, keywords: readonly KeywordTerms[]): void {
+    this.matrix.append(rows, vectors);
+    rows.forEach((row, i) => this.keywords.add(row, keywords[i]!));
+  }
+
+  removeRefDoc(refDocId: string): void {
+    this.matrix.removeRefDoc(refDocId);
+    this.keywords.removeRefDoc(refDocId);
+  }
+
+  /** Top rows for `query`, highest score first. */
+  search(query: SearchQuery): { row: R; score: number }[] {
+    const { mode = 'vector', similarityTopK: k, filters } = query;
+    if (mode === 'hybrid') {
+      // Each side fetches a deeper list so fusion can promote what only one of them found.
+      const depth = Math.max(10, 4 * k);
+      const alpha = query.alpha ?? 0.5;
+      const lists = [this.search({ ...query, mode: 'vector', similarityTopK: depth }), this.search({ ...query, mode: 'keyword', similarityTopK: depth })];
+      const ranked = lists.map((list) => list.map((hit) => ({ key: hit.row.nodeId, item: hit.row, score: hit.score })));
+      return fuseResults(ranked, { mode: 'relative_score', weights: [alpha, 1 - alpha], k }).map(({ item, score }) => ({ row: item, score }));
+    }
+    if (mode === 'keyword') {
+      return this.keywords.search(query.queryStr ?? '', k, filters && ((metadata) => matchesFilters(metadata, filters)));
+    }
+    const hits = this.matrix.search(query.queryEmbedding!, k, {
+      ...(filters && { accept: (row: R) => matchesFilters(row.metadata, filters) }),
+      ...(query.exact && { exact: true }),
+    });
+    return hits.map(({ info, score }) => ({ row: info, score }));
+  }
+
+  /** Calls `visit` on every live row (e.g. to rename storage locations after compaction). */
+  forEachRow(visit: (row: R) => void): void {
+    this.matrix.forEachRow(visit);
+  }
+}

@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { TextNode } from '../schema/node.js';
+import { analyzeKeywords } from '../search/bm25-index.js';
+import type { KeywordTerms } from '../search/keyword-codec.js';
+import { checkVector } from '../search/query-checks.js';
+import type { StoredDocument } from './vector-store.js';
+
+/** A write's documents flattened into rows, checked before anything is stored. */
+export interface DocumentBatch {
+  /** Per row (document then node order): the node and its document. */
+  nodes: { node: TextNode; refDocId: string }[];
+  /** All rows' vectors back to back. */
+  vectors: Float32Array;
+  /** All rows' analyzed terms (taken from the documents when given, else analyzed here). */
+  keywords: KeywordTerms[];
+}
+
+/**
+ * Checks a write (one vector of `dims` finite numbers and at most one keyword row per node, each
+ * document and node id once) and flattens it. Every store runs this first, so a bad batch is
+ * refused before any of it is stored.
+ */
+export function prepareDocuments(documents: readonly StoredDocument[], dims: number): DocumentBatch {
+  const refDocIds = new Set<string>();
+  const nodeIds = new Set<string>();
+  const nodes: DocumentBatch['nodes'] = [];
+  const keywords: KeywordTerms[] = [];
+  const vectors = new Float32Array(documents.reduce((n, d) => n + d.nodes.length, 0) * dims);
+  for (const doc of documents) {
+    if (refDocIds.has(doc.refDocId)) {
+      throw new InvalidArgumentError(`Expected each document once per write, got "${doc.refDocId}" twice. Merge them, or write them one after the other.`);
+    }
+    refDocIds.add(doc.refDocId);
+    if (doc.nodes.length !== doc.vectors.length) {
+      throw new InvalidArgumentError(`Expected one vector per node for document "${doc.refDocId}", got ${doc.vectors.length} vectors for ${doc.nodes.length} nodes.`);
+    }
+    if (doc.keywords && doc.keywords.length !== doc.nodes.length) {
+      throw new InvalidArgumentError(`Expected one keyword row per node for document "${doc.refDocId}", got ${doc.keywords.length} rows for ${doc.nodes.length} nodes.`);
+    }
+    doc.vectors.forEach((vector, i) => {
+      const node = doc.nodes[i]!;
+      if (nodeIds.has(node.id)) {
+        throw new InvalidArgumentError(`Expected node ids to be unique, got "${node.id}" twice (in document "${doc.refDocId}"). Node ids must include their document's id (see SentenceSplitter's idFunc).`);
+      }
+      nodeIds.add(node.id);
+      vectors.set(checkVector(vector, dims, `the vector of node ${i} of document "${doc.refDocId}"`), nodes.length * dims);
+      nodes.push({ node, refDocId: doc.refDocId });
+      keywords.push(doc.keywords?.[i] ?? analyzeKeywords(node.text));
+    });
+  }
+  return { nodes, vectors, keywords };
+}

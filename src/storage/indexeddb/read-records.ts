@@ -1,0 +1,76 @@
+// Reading the whole database at once: checking that its records agree, and exporting them.
+import { InvalidStateError, StorageCorruptionError } from '../../errors.js';
+import { TextNode } from '../../schema/node.js';
+import type { KeywordTerms } from '../../search/keyword-codec.js';
+import type { StoreContents } from '../vector-store.js';
+import type { DocRecord, IndexConfig, NodePage, SegmentRecord } from './schema.js';
+
+/** Every record of an index, read in one transaction. */
+export interface AllRecords {
+  config: IndexConfig | undefined;
+  docs: DocRecord[];
+  segments: SegmentRecord[];
+  pages: NodePage[];
+}
+
+/** Where segments, node pages and the docstore disagree (empty when consistent). */
+export function recordProblems({ config, segments, pages, docs }: AllRecords): { problems: string[]; rows: number } {
+  const problems: string[] = [];
+  const nodeKeys = pages.flatMap((p) => p.nodes);
+  const pageOfNode = new Map(pages.flatMap((p) => p.nodes.map((n) => [n.id, `${p.group}:${p.page}`])));
+  const dims = config?.dimensions ?? 0;
+  const rowOwner = new Map<string, { refDocId: string; segment: number }>();
+  for (const s of segments) {
+    if (s.vectors.length !== s.nodeIds.length * dims) problems.push(`segment ${s.id} has ${s.vectors.length} floats for ${s.nodeIds.length} rows of ${dims}`);
+    if (s.keywords?.length !== s.nodeIds.length) problems.push(`segment ${s.id} has keyword data for ${s.keywords?.length ?? 0} of ${s.nodeIds.length} rows`);
+    if (s.locations.length !== s.nodeIds.length * 2) problems.push(`segment ${s.id} has locations for ${s.locations.length / 2} of ${s.nodeIds.length} rows`);
+    s.nodeIds.forEach((id, i) => {
+      if (rowOwner.has(id)) problems.push(`node ${id} has more than one vector`);
+      rowOwner.set(id, { refDocId: s.refDocIds[i]!, segment: s.id! });
+      const where = `${s.locations[i * 2]}:${s.locations[i * 2 + 1]}`;
+      if (pageOfNode.has(id) && pageOfNode.get(id) !== where) problems.push(`node ${id} is in page ${pageOfNode.get(id)}, its row says ${where}`);
+    });
+  }
+  const nodeById = new Map(nodeKeys.map((n) => [n.id, n]));
+  for (const doc of docs) {
+    for (const id of doc.nodeIds) {
+      const node = nodeById.get(id);
+      const row = rowOwner.get(id);
+      if (!node) problems.push(`document ${doc.id} lists node ${id}, which is not stored`);
+      else if (node.refDocId !== doc.id) problems.push(`node ${id} belongs to ${node.refDocId}, not ${doc.id}`);
+      if (!row) problems.push(`node ${id} of document ${doc.id} has no vector`);
+      else if (row.segment !== doc.segment || row.refDocId !== doc.id) problems.push(`vector of node ${id} is filed under the wrong document or segment`);
+    }
+  }
+  const listed = new Set(docs.flatMap((d) => d.nodeIds));
+  for (const node of nodeKeys) if (!listed.has(node.id)) problems.push(`node ${node.id} is stored but no document lists it`);
+  for (const id of rowOwner.keys()) if (!listed.has(id)) problems.push(`vector of node ${id} is stored but no document lists it`);
+  return { problems, rows: rowOwner.size };
+}
+
+/** Every document with its nodes, vectors and keyword rows, documents in id order. */
+export function contentsOf({ config, docs, segments, pages }: AllRecords, name: string): StoreContents {
+  if (!config || docs.length === 0) throw new InvalidStateError(`Index "${name}" is empty: there is nothing to export. Insert documents first.`);
+  const dims = config.dimensions;
+  const rows = new Map<string, { vectors: Float32Array; row: number; keywords: KeywordTerms }>();
+  for (const segment of segments) segment.nodeIds.forEach((id, row) => rows.set(id, { vectors: segment.vectors, row, keywords: segment.keywords[row]! }));
+  const nodeById = new Map(pages.flatMap((p) => p.nodes.map((n) => [n.id, n])));
+  const ordered = [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const vectors = new Float32Array(ordered.reduce((n, d) => n + d.nodeIds.length, 0) * dims);
+  const keywords: KeywordTerms[] = [];
+  let at = 0;
+  const documents = ordered.map((doc) => {
+    const nodes = doc.nodeIds.map((id) => {
+      const node = nodeById.get(id);
+      const row = rows.get(id);
+      if (!node || node.refDocId !== doc.id || !row) {
+        throw new StorageCorruptionError(`Node ${id} of document "${doc.id}" is incomplete in storage, so the index cannot be exported: run vectorStore.verify() to see what is wrong, and re-insert that document.`);
+      }
+      vectors.set(row.vectors.subarray(row.row * dims, (row.row + 1) * dims), at++ * dims);
+      keywords.push(row.keywords);
+      return new TextNode(node);
+    });
+    return { id: doc.id, hash: doc.hash, metadata: doc.metadata, nodes };
+  });
+  return { embedModel: { model: config.embedModel, dimensions: dims }, documents, vectors, keywords };
+}
