@@ -1,7 +1,10 @@
 // The demo page: UI only. All model and index work happens in engine-worker.ts.
 // Every text that comes from a document, a file name or the model is set with textContent:
 // nothing is ever parsed as HTML.
-import { chooseWebLLMModel, detectCapabilities, documentFileType, htmlToText } from '../src/index.js';
+import { detectCapabilities } from '../src/runtime/capabilities.js';
+import { chooseWebLLMModel } from '../src/llms/webllm/web-llm-config.js';
+import { documentFileType } from '../src/ingestion/file-document.js';
+import { htmlToText } from '../src/ingestion/html-to-text.js';
 import type { DemoSettings, DocInfo, PageMessage, WorkerMessage } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
