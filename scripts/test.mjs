@@ -11,7 +11,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const summary = join(root, 'node_modules', '.cache', 'pagerag-test-summary.json');
 rmSync(summary, { force: true });
 const vitest = join(root, 'node_modules', '.bin', 'vitest');
-let failed = false;
+// The type check first: it holds the public API's type tests (test/api/public-api.test.ts).
+const typecheck = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit'], { cwd: root, stdio: 'inherit' });
+let failed = typecheck.status !== 0;
+if (failed) console.error('Type check failed (tsc --noEmit): see the errors above.');
 for (const project of ['browser', 'node']) {
   const run = spawnSync(vitest, ['run', '--project', project, ...process.argv.slice(2)], {
     cwd: root,

@@ -3,7 +3,8 @@ import type { SerializedError } from './protocol.js';
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error || error instanceof DOMException) {
-    return { name: error.name, message: error.message, ...(error.stack && { stack: error.stack }) };
+    const status = (error as { status?: unknown }).status;
+    return { name: error.name, message: error.message, ...(error.stack && { stack: error.stack }), ...(typeof status === 'number' && { status }) };
   }
   return { name: 'Error', message: String(error) };
 }
@@ -15,6 +16,7 @@ export function deserializeError(serialized: SerializedError): Error {
   const error: Error = known ? Object.create(known.prototype) : new Error(serialized.message);
   Object.defineProperty(error, 'message', { value: serialized.message, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });
+  if (serialized.status !== undefined) Object.defineProperty(error, 'status', { value: serialized.status, enumerable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: `${serialized.name}: ${serialized.message}\n    (thrown in the worker)\n${serialized.stack ?? ''}`, writable: true, configurable: true });
   return error;
 }

@@ -12,6 +12,8 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
+  /** `LLMHttpError`'s HTTP status. */
+  status?: number;
 }
 
 /** Worker → page. */
