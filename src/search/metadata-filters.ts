@@ -69,7 +69,8 @@ export function validateFilters(filters: MetadataFilters | undefined): void {
 }
 
 function matchOne(metadata: Metadata, filter: MetadataFilter): boolean {
-  const actual = metadata[filter.key];
+  // Own keys only: `__proto__` or `constructor` must not match what every object inherits.
+  const actual = Object.hasOwn(metadata, filter.key) ? metadata[filter.key] : undefined;
   const expected = filter.value;
   switch (filter.operator ?? '==') {
     case '==':

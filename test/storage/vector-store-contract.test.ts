@@ -142,3 +142,14 @@ describe.each(IMPLEMENTATIONS)('VectorStore contract: %s', (_name, open) => {
     await expect(store.listRefDocs()).rejects.toBeInstanceOf(InvalidStateError);
   });
 });
+
+describe('metadata filters', () => {
+  test('read own properties only: inherited keys such as __proto__ match nothing', async () => {
+    const store = new MemoryVectorStore();
+    await store.add([doc('a', [0], ['fox'], { lang: 'en' })], MODEL);
+    // Before the fix, `__proto__` read Object.prototype, which equals {} by value: every document matched.
+    expect(await store.query({ queryEmbedding: axis(0), similarityTopK: 5, filters: { filters: [{ key: '__proto__', value: {} }] } })).toEqual([]);
+    expect(await store.query({ queryEmbedding: axis(0), similarityTopK: 5, filters: { filters: [{ key: 'constructor', value: 'x', operator: '!=' }] } })).toHaveLength(1);
+    expect(await store.query({ queryEmbedding: axis(0), similarityTopK: 5, filters: { filters: [{ key: 'lang', value: 'en' }] } })).toHaveLength(1);
+  });
+});
