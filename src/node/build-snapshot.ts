@@ -10,7 +10,7 @@ import { ANALYZER_ID } from '../search/english-analyzer.js';
 import { documentHash, type Document } from '../schema/document.js';
 import { TextNode } from '../schema/node.js';
 import { sha256Hex, utf8 } from '../snapshot/bytes.js';
-import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHeader, type EncodeSnapshotOptions, type SnapshotData, type SnapshotHeader } from '../snapshot/snapshot-format.js';
+import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHeader, type EncodeSnapshotOptions, type SnapshotData, type SnapshotDocument, type SnapshotHeader } from '../snapshot/snapshot-format.js';
 import { embedModelSettings, snapshotDataOf } from '../snapshot/store-snapshot.js';
 import { MemoryVectorStore } from '../storage/memory-vector-store.js';
 import type { StoredDocument } from '../storage/vector-store.js';
@@ -78,7 +78,10 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   );
 
   const data = snapshotDataOf(await store.exportContents(), embedModel, chunker);
-  for (const { document, cacheFile } of fresh) if (cacheFile) await writeCached(cacheFile, singleDocument(data, document.id));
+  // Where each document's rows start, found once: a scan per document would be quadratic.
+  const placed = new Map<string, { doc: SnapshotDocument; row: number }>();
+  data.documents.reduce((row, doc) => (placed.set(doc.id, { doc, row }), row + doc.nodes.length), 0);
+  for (const { document, cacheFile } of fresh) if (cacheFile) await writeCached(cacheFile, singleDocument(data, placed.get(document.id)!));
   const bytes = await encodeSnapshot(data, options);
   const { header } = readSnapshotHeader(bytes);
   return { bytes, header, embedded: fresh.length, cached: documents.length - fresh.length };
@@ -109,18 +112,11 @@ async function readCached(file: string): Promise<StoredDocument | undefined> {
   }
 }
 
-/** One document of `data`, with its vectors and keyword rows. */
-function singleDocument(data: SnapshotData, id: string): SnapshotData {
+/** One document of `data` (its nodes start at row `row`), with its vectors and keyword rows. */
+function singleDocument(data: SnapshotData, { doc, row }: { doc: SnapshotDocument; row: number }): SnapshotData {
   const dims = data.embedModel.dimensions;
-  let row = 0;
-  for (const doc of data.documents) {
-    if (doc.id === id) {
-      const end = row + doc.nodes.length;
-      return { ...data, documents: [doc], vectors: data.vectors.slice(row * dims, end * dims), keywords: data.keywords?.slice(row, end) };
-    }
-    row += doc.nodes.length;
-  }
-  throw new Error(`Document ${id} is not in the built index.`);
+  const end = row + doc.nodes.length;
+  return { ...data, documents: [doc], vectors: data.vectors.slice(row * dims, end * dims), keywords: data.keywords?.slice(row, end) };
 }
 
 async function writeCached(file: string, data: SnapshotData): Promise<void> {
