@@ -6,7 +6,7 @@ import { Document as LCDocument } from '@langchain/core/documents';
 import { HNSW } from 'mememo';
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { IndexedDBVectorStore, TextNode, TransformersEmbedding, VectorStoreIndex, createWorkerEngine, StreamingResponse, applyModelSource } from '../src/index.js';
-import { pushIterator } from '../src/llms/push-iterator.js';
+import { pushIterator } from '../src/streams/push-iterator.js';
 import { MockLLM } from '../src/index.js';
 import { instantiateInt8DotKernel } from '../src/search/int8-dot-kernel.js';
 import { Int8Index } from '../src/search/int8-index.js';

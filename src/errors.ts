@@ -120,6 +120,11 @@ export class SnapshotFormatError extends PageragError {
   override name = 'SnapshotFormatError';
 }
 
+/** A Web Worker that serves pagerag failed to load, sent a message that could not be read, or was terminated with calls in flight. */
+export class WorkerError extends PageragError {
+  override name = 'WorkerError';
+}
+
 /**
  * Every class above by its `name`, so an error that crossed a worker boundary comes back as its own
  * class. Keyed by literal names: class names do not survive an app's minifier. A test checks that
@@ -143,4 +148,5 @@ export const ERROR_CLASSES: Readonly<Record<string, { prototype: Error }>> = {
   LLMHttpError,
   ModelUnavailableError,
   SnapshotFormatError,
+  WorkerError,
 };

@@ -1,4 +1,3 @@
-import type { LLMStream } from './llms/types.js';
 import type { NodeWithScore } from './schema/node.js';
 
 /** What engines report while they work, for a page that draws a timeline. Times are `performance.now()`. */
@@ -23,14 +22,7 @@ export function emit(onEvent: EventCallback | undefined, event: PageragEvent): v
   }
 }
 
-/** The same stream, emitting an `llm-delta` event per delta; `usage` still reads the model's figures. */
-export function withDeltaEvents(stream: LLMStream, onEvent: EventCallback | undefined): LLMStream {
-  if (!onEvent) return stream;
-  async function* relay() {
-    for await (const delta of stream) {
-      emit(onEvent, { type: 'llm-delta', delta, time: performance.now() });
-      yield delta;
-    }
-  }
-  return Object.defineProperty(relay(), 'usage', { get: () => stream.usage });
+/** A `StreamingResponse` `onDelta` that reports each delta as an `llm-delta` event. */
+export function deltaEvents(onEvent: EventCallback | undefined): ((delta: string) => void) | undefined {
+  return onEvent && ((delta) => emit(onEvent, { type: 'llm-delta', delta, time: performance.now() }));
 }

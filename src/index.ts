@@ -19,6 +19,7 @@ export {
   WebGPUUnavailableError,
   LLMHttpError,
   SnapshotFormatError,
+  WorkerError,
   SnapshotFetchError,
 } from './errors.js';
 export type { ProgressUpdate, ProgressCallback, ProgressEvent } from './progress.js';

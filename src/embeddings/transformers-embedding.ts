@@ -5,7 +5,6 @@ import { autoDevice } from '../runtime/capabilities.js';
 import { IS_NODE } from '../runtime/node-environment.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
-import { throwIfAborted } from '../util/abort.js';
 import type { EmbedOptions, Embedding } from './embedding.js';
 
 export type Device = 'auto' | 'webgpu' | 'wasm';
@@ -120,11 +119,11 @@ export class TransformersEmbedding implements Embedding {
     if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
       throw new InvalidArgumentError(`Expected texts to be an array of strings, got ${describeValue(texts)}.`);
     }
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     await this.load({ ...(options.signal && { signal: options.signal }) });
     const vectors: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
-      throwIfAborted(options.signal);
+      options.signal?.throwIfAborted();
       const batch = texts.slice(i, i + this.batchSize);
       const output = await this.extractor!(batch, { pooling: this.pooling, normalize: this.normalize });
       const data = output.data as Float32Array;

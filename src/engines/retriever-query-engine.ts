@@ -4,7 +4,6 @@ import type { BaseNodePostprocessor } from '../postprocessors/similarity-postpro
 import type { BaseRetriever } from '../retrieval/retriever.js';
 import type { NodeWithScore } from '../schema/node.js';
 import type { ResponseSynthesizer, SynthesizerResult } from '../synthesizers/response-synthesizer.js';
-import { throwIfAborted } from '../util/abort.js';
 
 export interface QueryOptions {
   signal?: AbortSignal;
@@ -50,7 +49,7 @@ export class RetrieverQueryEngine<S extends boolean = false> {
     emit(this.onEvent, { type: 'retrieve-start', query, time: performance.now() });
     let nodes = await this.retriever.retrieve(query, options);
     for (const postprocessor of this.nodePostprocessors) {
-      throwIfAborted(options.signal);
+      options.signal?.throwIfAborted();
       nodes = await postprocessor.postprocessNodes(nodes, query);
     }
     emit(this.onEvent, { type: 'retrieve-end', query, nodes, time: performance.now() });
@@ -61,9 +60,9 @@ export class RetrieverQueryEngine<S extends boolean = false> {
     const startedAt = performance.now();
     const text = typeof query === 'object' && query !== null ? query.query : query;
     if (typeof text !== 'string') throw new InvalidArgumentError(`Expected the query to be a string, got ${describeValue(text)}.`);
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     const nodes = await this.retrieve(text, options);
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     return this.responseSynthesizer.synthesize({ query: text, nodes, startedAt, ...(options.signal && { signal: options.signal }) });
   }
 }

@@ -3,7 +3,6 @@ import type { Embedding } from '../embeddings/embedding.js';
 import type { ProgressCallback } from '../progress.js';
 import { Document, documentHash } from '../schema/document.js';
 import type { StoredDocument, VectorStore } from '../storage/vector-store.js';
-import { throwIfAborted } from '../util/abort.js';
 import { nodeParserFor } from './default-node-parser.js';
 import { wholeDocumentBatches } from './document-batches.js';
 import type { NodeParser } from './node-parser.js';
@@ -73,7 +72,7 @@ export class IngestionPipeline {
   async run(documents: readonly Document[], options: RunOptions = {}): Promise<boolean[]> {
     checkDocuments(documents);
     const { signal, onProgress, skipUnchanged = true } = options;
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     await this.embedModel.load({ ...(signal && { signal }), ...(onProgress && { onProgress }) });
     const embedInfo = { model: this.embedModel.modelId, dimensions: this.embedModel.dimensions };
     this.vectorStore.assertEmbedModel(embedInfo);
@@ -87,7 +86,7 @@ export class IngestionPipeline {
 
     const split: StoredDocument[] = [];
     for (const [i, { doc, hash }] of todo.entries()) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       split.push({ refDocId: doc.id, hash, metadata: doc.metadata, nodes: parser.getNodesFromDocuments([doc]), vectors: [] });
       onProgress?.({ phase: 'split', done: i + 1, total: todo.length });
     }
@@ -95,7 +94,7 @@ export class IngestionPipeline {
     let embedded = 0;
     let written = 0;
     for (const { batch } of wholeDocumentBatches(split, (d) => d.nodes.length, this.nodesPerWrite)) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const texts = batch.flatMap((d) => d.nodes.map((n) => n.text));
       const vectors = await this.embedModel.getTextEmbeddings(texts, {
         ...(signal && { signal }),
@@ -104,7 +103,7 @@ export class IngestionPipeline {
       embedded += texts.length;
       let at = 0;
       const withVectors = batch.map((d) => ({ ...d, vectors: vectors.slice(at, (at += d.nodes.length)) }));
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       await this.vectorStore.add(withVectors, embedInfo, signal ? { signal } : {});
       written += texts.length;
       onProgress?.({ phase: 'store', done: written, total: totalNodes });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
-import { collectStream } from './collect-stream.js';
+import { collectStream } from '../streams/collect-stream.js';
 import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream } from './types.js';
 
 /** Throws an {@link InvalidArgumentError} unless `messages` is a non-empty list of chat messages. */

@@ -45,9 +45,9 @@ export class LangChainLLM extends BaseLLM {
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
     checkMessages(messages);
-    const usage: LLMUsage = {};
     const model = this.chatModel;
-    async function* run(): AsyncGenerator<string> {
+    async function* run(): AsyncGenerator<string, LLMUsage> {
+      const usage: LLMUsage = {};
       // LangChain's stream honours `signal`; breaking out of this generator returns its iterator.
       const stream = await model.stream(messages.map(toLangChain), options.signal ? { signal: options.signal } : {});
       for await (const chunk of stream) {
@@ -59,7 +59,8 @@ export class LangChainLLM extends BaseLLM {
           usage.completionTokens = meta.output_tokens;
         }
       }
+      return usage;
     }
-    return Object.assign(run(), { usage });
+    return run();
   }
 }

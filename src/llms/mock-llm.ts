@@ -1,6 +1,5 @@
-import { throwIfAborted } from '../util/abort.js';
 import { BaseLLM } from './base-llm.js';
-import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from './types.js';
+import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
 
 export interface MockLLMOptions {
   /**
@@ -41,12 +40,14 @@ export class MockLLM extends BaseLLM {
   }
 }
 
-async function* words(text: string, delayMs: number, signal: AbortSignal | undefined): AsyncGenerator<string> {
+async function* words(text: string, delayMs: number, signal: AbortSignal | undefined): AsyncGenerator<string, LLMUsage> {
   const parts = text.split(/(?<=\s)(?=\S)/);
   for (const part of parts) {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     yield part;
   }
+  // Words stand in for tokens.
+  return { completionTokens: parts.length };
 }

@@ -15,9 +15,9 @@ import { autoDevice } from '../runtime/capabilities.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import { throwIfAborted } from '../util/abort.js';
+import { abortable } from '../util/abortable.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { pushIterator } from './push-iterator.js';
+import { pushIterator } from '../streams/push-iterator.js';
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from './types.js';
 
 export interface TransformersLLMOptions {
@@ -114,10 +114,9 @@ export class TransformersLLM extends BaseLLM {
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
     checkMessages(messages);
-    const usage: LLMUsage = {};
     let cancelled = false;
     let criteria: InterruptableStoppingCriteria | undefined;
-    const deltas = pushIterator<string>({
+    return pushIterator<string, LLMUsage>({
       signal: options.signal,
       merge: (a, b) => a + b,
       stop: () => {
@@ -125,10 +124,11 @@ export class TransformersLLM extends BaseLLM {
         criteria?.interrupt();
       },
       start: async (sink) => {
-        await this.load();
-        await this.queue.run(async () => {
-          if (cancelled) return;
-          throwIfAborted(options.signal);
+        // The turn is taken first, so calls keep their order whatever their wait for the model.
+        return this.queue.run(async () => {
+          const usage: LLMUsage = {};
+          await abortable(this.load(), options.signal);
+          if (cancelled) return usage;
           const { tokenizer, model } = this.loaded!;
           const inputIds = this.encodeChat(messages);
           usage.promptTokens = inputIds.length;
@@ -160,10 +160,10 @@ export class TransformersLLM extends BaseLLM {
           } as Parameters<PreTrainedModel['generate']>[0]);
           const seconds = (performance.now() - started) / 1000;
           if (seconds > 0 && usage.completionTokens) usage.decodeTokensPerSecond = usage.completionTokens / seconds;
+          return usage;
         }, options.signal);
       },
     });
-    return Object.assign(deltas, { usage });
   }
 
   /**

@@ -36,11 +36,12 @@ export interface CompletionResponse {
 }
 
 /**
- * A text stream with the model's own figures: `usage` is filled in by the time the stream ends.
+ * Text deltas in order. The model's own figures travel in the stream: they are the iterator's
+ * return value (`{ done: true, value: usage }`), which `for await` ignores and
+ * {@link collectStream} or `StreamingResponse.usage` read. Any `async function*` that yields
+ * strings (and returns usage, or nothing) is an `LLMStream`.
  */
-export interface LLMStream extends AsyncIterable<string> {
-  readonly usage?: LLMUsage;
-}
+export type LLMStream = AsyncIterable<string, LLMUsage | void, undefined>;
 
 /**
  * A language model. pagerag ships {@link TransformersLLM}; any object of this shape works with every

@@ -14,7 +14,6 @@ import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHe
 import { embedModelSettings, snapshotDataOf } from '../snapshot/store-snapshot.js';
 import { MemoryVectorStore } from '../storage/memory-vector-store.js';
 import type { StoredDocument } from '../storage/vector-store.js';
-import { throwIfAborted } from '../util/abort.js';
 
 export interface BuildSnapshotOptions extends EncodeSnapshotOptions {
   /** The files to index: path (becomes the document id) and content. */
@@ -64,7 +63,7 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   const documents = options.files.map((f) => documentFromFile(f.path, f.content));
   const fresh: { document: Document; cacheFile?: string }[] = [];
   for (const document of documents) {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     const hash = await documentHash(document);
     const cacheFile = cacheDir && join(cacheDir, `${await sha256Hex(utf8.encode(JSON.stringify([SNAPSHOT_FORMAT_VERSION, embedInfo, chunker, ANALYZER_ID, document.id, hash])))}.pagerag`);
     const cached = cacheFile ? await readCached(cacheFile) : undefined;

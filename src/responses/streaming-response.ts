@@ -1,5 +1,5 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
-import type { LLMUsage } from '../llms/types.js';
+import type { LLMStream, LLMUsage } from '../llms/types.js';
 import type { Metadata, NodeWithScore } from '../schema/node.js';
 import { Response, sourceMetadata } from './response.js';
 
@@ -7,10 +7,12 @@ import { Response, sourceMetadata } from './response.js';
 export type PrintTarget = HTMLElement | WritableStream<string> | ((delta: string) => void);
 
 export interface StreamingResponseInit {
-  stream: AsyncIterable<string> & { usage?: LLMUsage };
+  stream: LLMStream;
   sourceNodes: NodeWithScore[];
   /** `performance.now()` when `query()` was called, for `firstTokenMs`. */
   startedAt?: number;
+  /** Called with each delta as it arrives (before the reader gets it). */
+  onDelta?: (delta: string) => void;
   /** Called once with the text generated, when the stream ends or is stopped. */
   onEnd?: (text: string) => void;
 }
@@ -35,24 +37,23 @@ export class StreamingResponse {
   deltaCount = 0;
   private text = '';
   private ended = false;
-  private readonly stream: StreamingResponseInit['stream'];
+  private figures: LLMUsage | undefined;
   private readonly startedAt: number;
 
   constructor(init: StreamingResponseInit) {
     this.sourceNodes = init.sourceNodes;
     this.metadata = sourceMetadata(init.sourceNodes);
-    this.stream = init.stream;
     this.startedAt = init.startedAt ?? performance.now();
     const iterator = init.stream[Symbol.asyncIterator]();
     // Start the model now, not at the first read: the call has started when query() resolves.
     const first = iterator.next();
     first.catch(() => {});
-    this.responseGen = this.generate(iterator, first, init.onEnd);
+    this.responseGen = this.generate(iterator, first, init);
   }
 
   /** The model's figures for this answer (token counts, speed), complete once the stream ended. */
   get usage(): LLMUsage | undefined {
-    return this.stream.usage;
+    return this.figures;
   }
 
   /** Whether the stream has ended (completed, stopped or failed). */
@@ -103,9 +104,9 @@ export class StreamingResponse {
   }
 
   private async *generate(
-    iterator: AsyncIterator<string>,
-    first: Promise<IteratorResult<string>>,
-    onEnd: ((text: string) => void) | undefined,
+    iterator: AsyncIterator<string, LLMUsage | void>,
+    first: Promise<IteratorResult<string, LLMUsage | void>>,
+    { onDelta, onEnd }: StreamingResponseInit,
   ): AsyncGenerator<string, void, undefined> {
     let completed = false;
     try {
@@ -116,14 +117,17 @@ export class StreamingResponse {
           this.firstTokenMs ??= performance.now() - this.startedAt;
           this.text += delta;
           this.deltaCount++;
+          onDelta?.(delta);
           yield delta;
         }
         result = await iterator.next();
       }
+      this.figures = result.value || undefined;
       completed = true;
     } finally {
-      // A consumer's break lands here: stop the model and wait until it is free.
-      if (!completed) await iterator.return?.();
+      // A consumer's break lands here: stop the model and wait until it is free. Adapters that
+      // know the figures of the part generated return them.
+      if (!completed) this.figures = ((await iterator.return?.())?.value as LLMUsage | void) || undefined;
       this.ended = true;
       onEnd?.(this.text);
     }

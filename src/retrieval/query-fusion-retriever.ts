@@ -1,6 +1,5 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { NodeWithScore } from '../schema/node.js';
-import { throwIfAborted } from '../util/abort.js';
 import type { BaseRetriever, RetrieveOptions } from './retriever.js';
 import { checkTopK } from '../search/query-checks.js';
 import { fuseResults, type FusionMode } from '../search/fuse-results.js';
@@ -55,7 +54,7 @@ export class QueryFusionRetriever implements BaseRetriever {
   }
 
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     const lists = await Promise.all(this.retrievers.map((r) => r.retrieve(query, options)));
     const ranked = lists.map((list) => list.map((item) => ({ key: item.node.id, item: item.node, score: item.score })));
     return fuseResults(ranked, { mode: this.mode, weights: this.retrieverWeights, k: this.similarityTopK, rrfK: this.rrfK }).map(({ item, score }) => ({ node: item, score }));

@@ -2,7 +2,6 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { NodeWithScore } from '../schema/node.js';
 import type { VectorStore } from '../storage/vector-store.js';
 import { checkTopK } from '../search/query-checks.js';
-import { throwIfAborted } from '../util/abort.js';
 import { validateFilters, type MetadataFilters } from '../search/metadata-filters.js';
 import type { BaseRetriever, RetrieveOptions } from './retriever.js';
 
@@ -21,7 +20,7 @@ export abstract class StoreRetriever implements BaseRetriever {
 
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
     if (typeof query !== 'string') throw new InvalidArgumentError(`Expected the query to be a string, got ${describeValue(query)}.`);
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     return this.search(query, options);
   }
 

@@ -1,7 +1,6 @@
 import type { Embedding } from '../embeddings/embedding.js';
 import type { NodeWithScore } from '../schema/node.js';
 import type { VectorStore } from '../storage/vector-store.js';
-import { throwIfAborted } from '../util/abort.js';
 import type { MetadataFilters } from '../search/metadata-filters.js';
 import type { RetrieveOptions } from './retriever.js';
 import { StoreRetriever } from './store-retriever.js';
@@ -33,7 +32,7 @@ export class VectorIndexRetriever extends StoreRetriever {
     await this.embedModel.load(options.signal ? { signal: options.signal } : {});
     this.vectorStore.assertEmbedModel({ model: this.embedModel.modelId, dimensions: this.embedModel.dimensions });
     const queryEmbedding = await this.embedModel.getQueryEmbedding(query, options.signal ? { signal: options.signal } : {});
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     return this.vectorStore.query({ mode: 'vector', queryEmbedding, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }) });
   }
 }

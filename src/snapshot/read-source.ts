@@ -1,6 +1,5 @@
 import { InvalidArgumentError, SnapshotFetchError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import { throwIfAborted } from '../util/abort.js';
 import { snapshotHeaderSize } from './snapshot-format.js';
 
 /** Where a snapshot comes from: a URL, its bytes, or a stream of them. */
@@ -26,7 +25,7 @@ export interface ReadSourceResult {
 /** The bytes of a snapshot source, with `download` progress in bytes. */
 export async function readSnapshotSource(source: SnapshotSource, options: ReadSourceOptions = {}): Promise<ReadSourceResult> {
   const { signal, onProgress } = options;
-  throwIfAborted(signal);
+  signal?.throwIfAborted();
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
     return { bytes, skipped: (await options.peek?.(bytes)) ?? false };
@@ -38,7 +37,7 @@ export async function readSnapshotSource(source: SnapshotSource, options: ReadSo
     try {
       response = await (options.fetch ?? fetch)(url, { ...(signal && { signal }) });
     } catch (error) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       throw new SnapshotFetchError(`Could not fetch the snapshot at ${url} (${(error as Error)?.message ?? error}). Check the URL and that the page may reach it.`, { cause: error });
     }
     if (!response.ok || !response.body) {
@@ -82,7 +81,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, total: number, { s
     let peeked = !peek;
     for (;;) {
       const { done, value } = await reader.read();
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       if (done) break;
       append(value);
       if (!peeked && received >= snapshotHeaderSize(buffer.subarray(0, received))) {

@@ -7,7 +7,6 @@ import { TextNode } from '../schema/node.js';
 import type { StoreContents, StoredDocument, VectorStore } from '../storage/vector-store.js';
 import { wholeDocumentBatches } from '../ingestion/document-batches.js';
 import { sliceKeywordRows } from '../search/keyword-codec.js';
-import { throwIfAborted } from '../util/abort.js';
 import { decodeSnapshot, readSnapshotHeader, type SnapshotChunker, type SnapshotData, type SnapshotEmbedModel, type SnapshotHeader } from './snapshot-format.js';
 
 /** Nodes per write transaction while loading: whole documents, about one storage segment. */
@@ -58,7 +57,7 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
   const stored = new Map((await vectorStore.listRefDocs()).map((d) => [d.id, d]));
 
   const { data, keywordSection } = await decodeSnapshot(bytes);
-  throwIfAborted(signal);
+  signal?.throwIfAborted();
   const dims = header.embedModel.dimensions;
   const keywords = data.keywordAnalyzer === ANALYZER_ID ? data.keywords : undefined;
   const todo: (StoredDocument & { rows: [number, number] })[] = [];
@@ -81,7 +80,7 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
   const total = todo.reduce((n, d) => n + d.nodes.length, 0);
   let done = 0;
   for (const { batch, size } of wholeDocumentBatches(todo, (d) => d.nodes.length, NODES_PER_WRITE)) {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
     const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
     await vectorStore.add(batch, header.embedModel, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });

@@ -2,7 +2,6 @@ import { deleteDB, type IDBPDatabase } from 'idb';
 import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, describeValue } from '../errors.js';
 import type { TextNode } from '../schema/node.js';
 import type { BM25Params } from '../search/bm25-index.js';
-import { throwIfAborted } from '../util/abort.js';
 import { BaseVectorStore } from './base-vector-store.js';
 import { prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
@@ -60,7 +59,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   }
 
   async add(documents: readonly StoredDocument[], embedModel: EmbedModelInfo, options: AddOptions = {}): Promise<void> {
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     if (documents.length === 0) return;
     await this.beforeRead();
     this.assertEmbedModel(embedModel);

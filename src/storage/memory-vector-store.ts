@@ -5,7 +5,6 @@ import type { KeywordTerms } from '../search/keyword-codec.js';
 import type { SearchRow } from '../search/search-index.js';
 import { BaseVectorStore } from './base-vector-store.js';
 import { prepareDocuments } from './document-batch.js';
-import { throwIfAborted } from '../util/abort.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities } from './vector-store.js';
 
 interface MemoryRow extends SearchRow {
@@ -45,7 +44,7 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
 
   async add(documents: readonly StoredDocument[], embedModel: EmbedModelInfo, options: AddOptions = {}): Promise<void> {
     this.assertOpen();
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     if (documents.length === 0) return;
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotImplementedError, describeValue } from '../errors.js';
-import { emit, withDeltaEvents, type EventCallback } from '../events.js';
+import { deltaEvents, emit, type EventCallback } from '../events.js';
 import { countLLMTokens, type LLM, type LLMStream } from '../llms/types.js';
 import {
   PromptTemplate,
@@ -11,7 +11,6 @@ import {
 import { Response } from '../responses/response.js';
 import { StreamingResponse } from '../responses/streaming-response.js';
 import type { NodeWithScore } from '../schema/node.js';
-import { throwIfAborted } from '../util/abort.js';
 import { PromptHelper } from './prompt-helper.js';
 
 export type ResponseMode =
@@ -117,7 +116,7 @@ export class ResponseSynthesizer<S extends boolean = false> {
   async synthesize(params: SynthesizeParams): Promise<SynthesizerResult<S>> {
     const { query, nodes, signal } = params;
     if (typeof query !== 'string') throw new InvalidArgumentError(`Expected the query to be a string, got ${describeValue(query)}.`);
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     emit(this.onEvent, { type: 'synthesize-start', query, time: performance.now() });
     const texts = nodes.map((n) => n.node.text);
     const run = new SynthesisRun(this, query, params);
@@ -170,7 +169,7 @@ class SynthesisRun {
 
   /** A non-final call: never streamed. */
   async call(prompt: string): Promise<string> {
-    throwIfAborted(this.params.signal);
+    this.params.signal?.throwIfAborted();
     const { llm, onEvent } = this.synth;
     emit(onEvent, { type: 'llm-start', prompt, streaming: false, time: performance.now() });
     const { text } = await llm.complete(prompt, this.signalOption);
@@ -180,7 +179,7 @@ class SynthesisRun {
 
   /** The last call: streamed when the synthesizer streams, and resolved as soon as it starts. */
   async final(prompt: string): Promise<Response | StreamingResponse> {
-    throwIfAborted(this.params.signal);
+    this.params.signal?.throwIfAborted();
     const { llm, onEvent } = this.synth;
     if (!this.synth.streaming) {
       const text = await this.call(prompt);
@@ -249,7 +248,8 @@ class SynthesisRun {
   private streamingResponse(stream: LLMStream): StreamingResponse {
     const { onEvent } = this.synth;
     return new StreamingResponse({
-      stream: withDeltaEvents(stream, onEvent),
+      stream,
+      onDelta: deltaEvents(onEvent),
       sourceNodes: this.params.nodes,
       ...(this.params.startedAt !== undefined && { startedAt: this.params.startedAt }),
       onEnd: (text) => {

@@ -1,11 +1,12 @@
-import { abortReason } from './abort.js';
+import { abortable } from './abortable.js';
 
 /**
  * Runs tasks one at a time in call order (one model can only generate one answer at a time).
- * A task whose signal aborts while it waits leaves the queue without running.
+ * A task whose signal aborts while it waits leaves the queue without running, and without letting
+ * the tasks behind it start before the running one has finished.
  */
 export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
+  private tail: Promise<void> = Promise.resolve();
   private waiting = 0;
 
   /** Tasks queued or running. */
@@ -13,35 +14,41 @@ export class SerialQueue {
     return this.waiting;
   }
 
-  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    this.waiting++;
+  /**
+   * Waits for this caller's turn and resolves with the function that ends it: for a holder that
+   * yields while it runs (a stream), where {@link run} cannot wrap the work.
+   */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
     const previous = this.tail;
-    const result = new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const onAbort = () => {
-        if (settled) return;
-        settled = true;
-        reject(abortReason(signal!));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void previous.then(async () => {
-        signal?.removeEventListener('abort', onAbort);
-        if (settled) return;
-        if (signal?.aborted) return onAbort();
-        settled = true;
-        try {
-          resolve(await task());
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    // The next task waits for this one to finish, whatever its outcome.
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.tail.then(() => this.waiting--);
-    return result;
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    // The next caller waits for the holder before this one too: a caller that gives up while
+    // waiting resolves `turn` at once, and the chain still waits for `previous`.
+    this.tail = previous.then(() => turn);
+    this.waiting++;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.waiting--;
+      release();
+    };
+    try {
+      await abortable(previous, signal);
+    } catch (error) {
+      end();
+      throw error;
+    }
+    return end;
+  }
+
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const end = await this.acquire(signal);
+    try {
+      return await task();
+    } finally {
+      end();
+    }
   }
 }

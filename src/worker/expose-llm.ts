@@ -1,4 +1,4 @@
-import type { LLM } from '../llms/types.js';
+import { countLLMTokens, type LLM, type LLMUsage } from '../llms/types.js';
 import { serializeError } from './errors-across.js';
 import type { MessagePortLike, WorkerReply, WorkerRequest } from './protocol.js';
 
@@ -19,17 +19,25 @@ export function exposeLLM(llm: LLM, port: MessagePortLike = globalThis as unknow
     const controller = new AbortController();
     running.set(id, controller);
     const stoppedByPage = () => controller.signal.aborted && controller.signal.reason === 'stop';
-    let deltas: ReturnType<LLM['streamChat']> | undefined;
-    const end = () => reply({ type: 'end', id, ...(deltas?.usage && { usage: { ...deltas.usage } }) });
+    let usage: LLMUsage | void = undefined;
+    const end = () => reply({ type: 'end', id, ...(usage && { usage: { ...usage } }) });
     try {
-      deltas = llm.streamChat(request.messages, { signal: controller.signal });
-      for await (const delta of deltas) {
-        if (stoppedByPage()) break;
-        reply({ type: 'delta', id, delta });
+      const deltas = llm.streamChat(request.messages, { signal: controller.signal })[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await deltas.next();
+        if (next.done) {
+          usage = next.value;
+          break;
+        }
+        if (stoppedByPage()) {
+          usage = (await deltas.return?.())?.value as LLMUsage | void;
+          break;
+        }
+        reply({ type: 'delta', id, delta: next.value });
       }
       end();
     } catch (error) {
-      // The page's break is not an error: it gets the figures of what was generated.
+      // The page's break is not an error.
       if (stoppedByPage()) end();
       else reply({ type: 'error', id, error: serializeError(error) });
     } finally {
@@ -44,7 +52,7 @@ export function exposeLLM(llm: LLM, port: MessagePortLike = globalThis as unknow
         reply({ type: 'metadata', id: request.id, metadata: { ...llm.metadata } });
         break;
       case 'count-tokens':
-        reply({ type: 'token-counts', id: request.id, counts: request.texts.map((t) => (llm.countTokens ? llm.countTokens(t) : Math.ceil(t.length / 4))) });
+        reply({ type: 'token-counts', id: request.id, counts: request.texts.map((t) => countLLMTokens(llm, t)) });
         break;
       case 'stream':
         void stream(request.id, request);

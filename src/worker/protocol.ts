@@ -24,9 +24,13 @@ export type WorkerReply =
   | { type: 'end'; id: number; usage?: LLMUsage }
   | { type: 'error'; id: number; error: SerializedError };
 
-/** The minimal port both a `Worker` and a worker's global scope provide. */
+/**
+ * The minimal port both a `Worker` and a worker's global scope provide. On the page, a `Worker`'s
+ * `error` and `messageerror` events end the calls in flight, and its `terminate` is used by `terminate()`.
+ */
 export interface MessagePortLike {
   postMessage(message: unknown): void;
-  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
-  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  addEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: MessageEvent) => void): void;
+  terminate?(): void;
 }

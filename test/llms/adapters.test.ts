@@ -1,6 +1,6 @@
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { LLMHttpError, ModelUnavailableError, NotImplementedError } from '../../src/errors.js';
+import { InvalidArgumentError, LLMHttpError, ModelUnavailableError, NotImplementedError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { ChromeBuiltinLLM } from '../../src/llms/builtin/chrome-builtin-llm.js';
 import { createLocalLLM } from '../../src/llms/create-local-llm.js';
@@ -63,11 +63,14 @@ describe.each(adapters)('end-to-end streaming query on %s', (_, make) => {
 describe('OpenAICompatibleLLM against a real HTTP server', () => {
   test('parses SSE cut inside lines and multi-byte characters; sends the key only as a bearer token', async () => {
     const llm = new OpenAICompatibleLLM({ baseURL: `${server}/v1`, model: 'normal', apiKey: 'test-key' });
-    const stream = llm.streamComplete('hi');
-    let text = '';
-    for await (const d of stream) text += d;
-    expect(text).toBe('Café au lait 👋 naïve façade résumé done.');
-    expect(stream.usage).toMatchObject({ promptTokens: 21, completionTokens: 8 });
+    const deltas: string[] = [];
+    const iterator = llm.streamComplete('hi')[Symbol.asyncIterator]();
+    let result = await iterator.next();
+    for (; !result.done; result = await iterator.next()) deltas.push(result.value);
+    expect(deltas.join('')).toBe('Café au lait 👋 naïve façade résumé done.');
+    expect(deltas.length).toBeGreaterThan(1);
+    // The usage figures are the stream's return value.
+    expect(result.value).toMatchObject({ promptTokens: 21, completionTokens: 8 });
     const stats = (await (await fetch(`${server}/stats`)).json()) as { lastAuthorization: string };
     expect(stats.lastAuthorization).toBe('Bearer test-key');
   });
@@ -103,6 +106,63 @@ describe('OpenAICompatibleLLM against a real HTTP server', () => {
     let n = 0;
     for await (const _ of llm.streamComplete('x')) if (++n === 3) break;
     await expect.poll(async () => ((await (await fetch(`${server}/stats`)).json()) as { closedEarly: number }).closedEarly).toBe(before + 2);
+  });
+});
+
+describe('OpenAICompatibleLLM against a hostile server', () => {
+  const closedEarly = async () => ((await (await fetch(`${server}/stats`)).json()) as { closedEarly: number }).closedEarly;
+  const failure = (model: string, signal?: AbortSignal) =>
+    new OpenAICompatibleLLM({ baseURL: `${server}/v1`, model }).complete('x', signal ? { signal } : {}).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+  const nextCallWorks = async () => expect((await new OpenAICompatibleLLM({ baseURL: `${server}/v1`, model: 'normal' }).complete('x')).text).toContain('done.');
+
+  test('a line that never ends and a 20 MB event are refused with a named error; the connection is closed', async () => {
+    const before = await closedEarly();
+    const endless = await failure('endless-line');
+    expect(endless).toBeInstanceOf(LLMHttpError);
+    expect(endless!.message).toMatch(/longer than 4194304 characters/);
+    await expect.poll(closedEarly).toBe(before + 1);
+    const huge = await failure('huge-event');
+    expect(huge).toBeInstanceOf(LLMHttpError);
+    expect(huge!.message).toMatch(/longer than/);
+    await nextCallWorks();
+  });
+
+  test('an error page that never ends gives its status and a bounded message', async () => {
+    const before = await closedEarly();
+    const error = (await failure('html-500-endless')) as LLMHttpError;
+    expect(error).toBeInstanceOf(LLMHttpError);
+    expect(error.status).toBe(500);
+    expect(error.message.length).toBeLessThan(1000);
+    await expect.poll(closedEarly).toBe(before + 1);
+    await nextCallWorks();
+  });
+
+  test('events of the wrong shape, and a reset inside an event, are named errors', async () => {
+    const nullData = await failure('null-data');
+    expect(nullData).toBeInstanceOf(LLMHttpError);
+    expect(nullData!.message).toMatch(/not a chat completions chunk \(expected a JSON object\)/);
+    const numberContent = await failure('number-content');
+    expect(numberContent).toBeInstanceOf(LLMHttpError);
+    expect(numberContent!.message).toMatch(/"delta.content" is not a string/);
+    expect(await failure('reset-mid-event')).toBeInstanceOf(LLMHttpError);
+    await nextCallWorks();
+  });
+
+  test('a server that drips a byte at a time can be aborted', async () => {
+    const controller = new AbortController();
+    const pending = failure('drip', controller.signal);
+    setTimeout(() => controller.abort(), 300);
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    await nextCallWorks();
+  });
+
+  test('an invalid baseURL is an InvalidArgumentError, not a TypeError', () => {
+    for (const baseURL of ['http://[bad', 'ftp://example.com/v1', 42]) {
+      expect(() => new OpenAICompatibleLLM({ baseURL: baseURL as string, model: 'm' })).toThrow(InvalidArgumentError);
+    }
   });
 });
 

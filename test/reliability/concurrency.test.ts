@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { createWorkerEngine } from '../../src/worker/worker-llm.js';
+import { tracedPort } from '../support/traced-port.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
 import { ScriptedLLM } from '../support/scripted-llm.js';
@@ -72,22 +73,21 @@ describe('load and concurrency', () => {
 
   test('abort storm through a worker LLM leaves no reply handler behind', async () => {
     const worker = new Worker(new URL('../support/llm-worker.ts', import.meta.url), { type: 'module', name: JSON.stringify({ maxNewTokens: 40 }) });
-    const llm = await createWorkerEngine(worker);
+    const traced = tracedPort(worker);
+    const llm = await createWorkerEngine(traced.port);
     try {
       const engine = index.asQueryEngine({ llm, streaming: true, similarityTopK: 1 });
       for (let i = 0; i < 50; i++) {
         const controller = new AbortController();
-        await engine
-          .query('cat', { signal: controller.signal })
-          .then(async (response) => {
-            for await (const _ of response.responseGen) controller.abort();
-          })
-          .catch((error: unknown) => expect((error as Error).name).toBe('AbortError'));
+        const reading = engine.query('cat', { signal: controller.signal }).then(async (response) => {
+          for await (const _ of response.responseGen) controller.abort();
+        });
+        await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
       }
-      expect(llm.pendingCalls).toBe(0);
+      expect(traced.open()).toEqual([]);
       const after = await (await engine.query('cat')).getResponse();
       expect(after.response.length).toBeGreaterThan(0);
-      expect(llm.pendingCalls).toBe(0);
+      expect(traced.open()).toEqual([]);
     } finally {
       llm.dispose();
       worker.terminate();

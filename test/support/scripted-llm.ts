@@ -1,4 +1,4 @@
-import { pushIterator } from '../../src/llms/push-iterator.js';
+import { pushIterator } from '../../src/streams/push-iterator.js';
 import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream } from '../../src/llms/types.js';
 import { SerialQueue } from '../../src/util/serial-queue.js';
 

@@ -1,60 +1,100 @@
-import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
+import type { ChatCompletionChunk, ChatCompletionMessageParam } from '@mlc-ai/web-llm';
 import type { WebLLMEngine } from '../../src/llms/webllm/web-llm.js';
 
 /**
- * The subset of web-llm's MLCEngine that WebLLM calls, with web-llm's behaviour: streamed chunks,
- * a final usage chunk with `extra` figures, `interruptGenerate()` ending with finish_reason "abort",
- * and a per-model lock that is released only when the chunk generator runs to its end.
+ * The subset of web-llm's MLCEngine that WebLLM calls, as unkind as web-llm 0.2.86
+ * (`node_modules/@mlc-ai/web-llm/lib/index.js`):
+ * - `chat.completions.create({ stream: true })` returns the generator at once (`chatCompletion`,
+ *   ~18636: `return this.asyncGenerate(...)`); nothing runs until its first `next()`.
+ * - The generator takes the per-model `CustomLock` (~11509: a queue, so a second stream waits,
+ *   it does not fail) on its first `next()`, and only then resets the engine-wide interrupt flag
+ *   (`asyncGenerate`, ~18558–18578): an `interruptGenerate()` before that is lost.
+ * - `interruptGenerate()` only sets the flag (~18605); the decode loop sees it before the next token
+ *   (`streamCurrentGeneration`, ~18536), then a final chunk and the usage chunk (`extra` figures)
+ *   still come.
+ * - The lock is released in the generator's `finally` (~18599): when it runs to its end or is
+ *   `return()`ed; a stream that is dropped half-read holds it for ever.
  */
 export class ScriptedMLCEngine implements WebLLMEngine {
-  readonly requests: { messages: unknown[]; maxTokens?: number }[] = [];
+  readonly requests: { messages: { role: string; content: string }[]; maxTokens?: number }[] = [];
   interrupts = 0;
-  locked = false;
   /** Chunks produced by the engine (read or not). */
   produced = 0;
-  private interrupted = false;
+  /** Streams started (running or waiting for the lock) at once, at most: web-llm's interrupt is engine-wide, so a caller must not overlap them. */
+  maxOpenStreams = 0;
+  /** Called inside `create()`, for tests that act at that moment. */
+  onCreate: (() => void) | undefined;
+  private openStreams = 0;
+  private interruptSignal = false;
+  private lockHeld = false;
+  private readonly lockQueue: (() => void)[] = [];
 
   constructor(
     private readonly words: string[] = 'the model answers from its context'.split(' '),
     private readonly delayMs = 5,
   ) {}
 
+  get locked(): boolean {
+    return this.lockHeld;
+  }
+
   chat = {
     completions: {
-      create: async (request: { messages: unknown[]; max_tokens?: number }): Promise<AsyncIterable<ChatCompletionChunk>> => {
-        if (this.locked) throw new Error('Engine is busy: the previous stream was not read to its end (web-llm lock held).');
-        this.locked = true;
-        this.interrupted = false;
-        this.requests.push({ messages: request.messages, ...(request.max_tokens !== undefined && { maxTokens: request.max_tokens }) });
+      create: async (request: { messages: ChatCompletionMessageParam[]; max_tokens?: number }): Promise<AsyncIterable<ChatCompletionChunk>> => {
+        this.requests.push({ messages: request.messages as { role: string; content: string }[], ...(request.max_tokens !== undefined && { maxTokens: request.max_tokens }) });
+        this.onCreate?.();
         return this.generate();
       },
     },
   };
 
-  interruptGenerate(): void {
+  async interruptGenerate(): Promise<void> {
     this.interrupts++;
-    this.interrupted = true;
+    this.interruptSignal = true;
+  }
+
+  private async acquire(): Promise<void> {
+    if (!this.lockHeld) {
+      this.lockHeld = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.lockQueue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.lockQueue.shift();
+    if (next) next();
+    else this.lockHeld = false;
   }
 
   private async *generate(): AsyncGenerator<ChatCompletionChunk> {
     const chunk = (content: string | undefined, finish: string | null, usage?: unknown) =>
-      ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'scripted', choices: content === undefined && !finish ? [] : [{ index: 0, delta: { content }, finish_reason: finish }], ...(usage ? { usage } : {}) }) as unknown as ChatCompletionChunk;
-    let count = 0;
-    for (const [i, word] of this.words.entries()) {
-      await new Promise((r) => setTimeout(r, this.delayMs));
-      if (this.interrupted) break;
-      this.produced++;
-      count++;
-      yield chunk(i === 0 ? word : ` ${word}`, null);
+      ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'scripted', choices: content === undefined && !finish ? [] : [{ index: 0, delta: { content, role: 'assistant' }, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}) }) as unknown as ChatCompletionChunk;
+    let acquired = false;
+    this.openStreams++;
+    this.maxOpenStreams = Math.max(this.maxOpenStreams, this.openStreams);
+    try {
+      await this.acquire();
+      acquired = true;
+      this.interruptSignal = false;
+      let count = 0;
+      for (const [i, word] of this.words.entries()) {
+        if (this.interruptSignal) break;
+        await new Promise((r) => setTimeout(r, this.delayMs));
+        this.produced++;
+        count++;
+        yield chunk(i === 0 ? word : ` ${word}`, null);
+      }
+      yield chunk('', this.interruptSignal ? 'abort' : 'stop');
+      yield chunk(undefined, null, {
+        prompt_tokens: 42,
+        completion_tokens: count,
+        total_tokens: 42 + count,
+        extra: { prefill_tokens_per_s: 500, decode_tokens_per_s: 25, time_to_first_token_s: 0.2, e2e_latency_s: 1, time_per_output_token_s: 0.04 },
+      });
+    } finally {
+      this.openStreams--;
+      if (acquired) this.release();
     }
-    yield chunk('', this.interrupted ? 'abort' : 'stop');
-    yield chunk(undefined, null, {
-      prompt_tokens: 42,
-      completion_tokens: count,
-      total_tokens: 42 + count,
-      extra: { prefill_tokens_per_s: 500, decode_tokens_per_s: 25, time_to_first_token_s: 0.2, e2e_latency_s: 1, time_per_output_token_s: 0.04 },
-    });
-    // Like web-llm: the lock is released only here, after the last chunk was pulled.
-    this.locked = false;
   }
 }

@@ -35,6 +35,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   stats.lastAuthorization = String(req.headers.authorization ?? '');
   const model = (JSON.parse(body || '{}') as { model?: string }).model ?? 'normal';
   if (model === 'rate-limited') return void res.writeHead(429, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'Rate limit reached for requests', type: 'requests' } }));
+  if (model === 'html-500-endless') {
+    // An error page that never ends: a client that reads error bodies whole never gets its error.
+    res.writeHead(500, { 'Content-Type': 'text/html' });
+    return endless(req, res, '<html><body>' + '<p>Internal error</p>'.repeat(3000));
+  }
   if (model === 'crash') return void res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'The model crashed' } }));
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
   if (model === 'normal') {
@@ -53,6 +58,30 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     await writeAwkwardly(res, event(chunk('Start')) + event({ error: { message: 'context length exceeded' } }));
     return void res.end();
   }
+  if (model === 'endless-line') {
+    res.write('data: ');
+    return endless(req, res, 'x'.repeat(65536));
+  }
+  if (model === 'huge-event') {
+    // One well-formed 20 MB event.
+    res.write(`data: {"choices":[{"delta":{"content":"${'y'.repeat(20 * 1024 * 1024)}"}}]}\n\n`);
+    return void res.end(event('[DONE]'));
+  }
+  if (model === 'null-data') return void res.end(event('null') + event('[DONE]'));
+  if (model === 'number-content') return void res.end(event({ choices: [{ delta: { content: 42 } }] }) + event('[DONE]'));
+  if (model === 'reset-mid-event') {
+    res.write(event(chunk('Half')) + 'data: {"choices":[{"delta":{"cont');
+    await sleep(20);
+    return void res.destroy();
+  }
+  if (model === 'drip') {
+    const text = event(chunk('drip')) + event('[DONE]');
+    for (let i = 0; i < text.length && !res.destroyed; i++) {
+      res.write(text[i]);
+      await sleep(200);
+    }
+    return void res.end();
+  }
   if (model === 'slow') {
     let finished = false;
     req.socket.once('close', () => {
@@ -67,6 +96,19 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return void res.end();
   }
   res.end(event('[DONE]'));
+}
+
+/** Writes `piece` until the client goes away (at most 400 MB), honouring backpressure. */
+async function endless(req: IncomingMessage, res: ServerResponse, piece: string): Promise<void> {
+  let closed = false;
+  req.socket.once('close', () => {
+    closed = true;
+    stats.closedEarly++;
+  });
+  for (let written = 0; !closed && !res.destroyed && written < 400 * 1024 * 1024; written += piece.length) {
+    if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+  }
+  res.end();
 }
 
 export async function startSseServer(): Promise<{ url: string; close: () => Promise<void> }> {

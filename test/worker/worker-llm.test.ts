@@ -1,17 +1,19 @@
 import { afterAll, describe, expect, test } from 'vitest';
-import { ModelLoadError } from '../../src/errors.js';
+import { ModelLoadError, WorkerError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { createWorkerEngine } from '../../src/worker/worker-llm.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { foreignRequests } from '../support/fixtures.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
+import { tracedPort } from '../support/traced-port.js';
 
 const spawn = (settings: Record<string, unknown> = {}) =>
   new Worker(new URL('../support/llm-worker.ts', import.meta.url), { type: 'module', name: JSON.stringify(settings) });
 
 const worker = spawn({ maxNewTokens: 60 });
-const llm = await createWorkerEngine(worker);
+const traced = tracedPort(worker);
+const llm = await createWorkerEngine(traced.port);
 const name = uniqueName('worker');
 const vectorStore = await IndexedDBVectorStore.open(name);
 const index = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel: fixtureEmbedding(), vectorStore });
@@ -34,12 +36,13 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
     expect(response.usage?.completionTokens).toBe(60);
     expect((await response.getResponse()).response).toBe(deltas.join(''));
     expect((await llm.countTokensExact(['hello world']))[0]).toBeGreaterThan(0);
-    expect(llm.pendingCalls).toBe(0);
+    expect(traced.open()).toEqual([]);
   });
 
   test('break and abort mid-stream stop generation in the worker; the next query works', async () => {
     const longWorker = spawn({ maxNewTokens: 400 });
-    const longLLM = await createWorkerEngine(longWorker);
+    const longTraced = tracedPort(longWorker);
+    const longLLM = await createWorkerEngine(longTraced.port);
     const engine = index.asQueryEngine({ llm: longLLM, streaming: true, similarityTopK: 1 });
     const broken = await engine.query('cat');
     let n = 0;
@@ -57,39 +60,65 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
     const text = (await next.getResponse()).response;
     expect(text.startsWith(broken.toString())).toBe(true);
     expect(next.usage?.completionTokens).toBe(400);
-    expect(longLLM.pendingCalls).toBe(0);
+    expect(longTraced.open()).toEqual([]);
     longLLM.dispose();
     longWorker.terminate();
   });
 
-  test('the page stays responsive while the worker generates (no timer gap over 100 ms)', async () => {
+  test('a dead worker never hangs a stream: abort ends it, terminate() rejects it with WorkerError', async () => {
+    const doomed = spawn({ maxNewTokens: 400 });
+    const doomedTraced = tracedPort(doomed);
+    const doomedLLM = await createWorkerEngine(doomedTraced.port);
+    const controller = new AbortController();
+    const iterator = doomedLLM.streamComplete('Tell me a story.', { signal: controller.signal })[Symbol.asyncIterator]();
+    for (let i = 0; i < 3; i++) expect((await iterator.next()).done).toBe(false);
+    // Killed from outside: no reply will ever come.
+    doomed.terminate();
+    const pending = (async () => {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next());
+    })();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(doomedTraced.open()).toEqual([]);
+
+    const second = spawn({ maxNewTokens: 400 });
+    const secondLLM = await createWorkerEngine(second);
+    const reading = (async () => {
+      for await (const _ of secondLLM.streamComplete('Tell me a story.')) secondLLM.terminate();
+    })();
+    await expect(reading).rejects.toBeInstanceOf(WorkerError);
+    await expect(secondLLM.complete('again')).rejects.toBeInstanceOf(WorkerError);
+  });
+
+  test('a worker that fails to load rejects createWorkerEngine with WorkerError', async () => {
+    const missing = new Worker(new URL('../support/no-such-worker.ts', import.meta.url), { type: 'module' });
+    await expect(createWorkerEngine(missing)).rejects.toBeInstanceOf(WorkerError);
+    missing.terminate();
+  });
+
+  test('the page runs its own work between deltas while the worker generates (how long it waits is a bench figure)', async () => {
     const busy = spawn({ maxNewTokens: 400 });
     const busyLLM = await createWorkerEngine(busy);
-    // Measure during generation: the model is loaded by a first call.
     await busyLLM.complete('warm up');
-    const gaps: number[] = [];
+    // Order of events, not durations: page tasks interleave with deltas when generation is off the main thread.
+    const events: string[] = [];
     let timer: ReturnType<typeof setInterval> | undefined;
     try {
-      let deltas = 0;
-      let last = 0;
       for await (const _ of busyLLM.streamComplete('Tell me a long story about the river and the mountain.')) {
-        if (deltas++ === 0) {
-          last = performance.now();
-          timer = setInterval(() => {
-            const now = performance.now();
-            gaps.push(now - last);
-            last = now;
-          }, 10);
-        }
+        events.push('delta');
+        timer ??= setInterval(() => events.push('page'), 0);
       }
-      expect(deltas).toBeGreaterThan(20);
     } finally {
       clearInterval(timer);
       busyLLM.dispose();
       busy.terminate();
     }
-    expect(gaps.length).toBeGreaterThan(10);
-    expect(Math.max(...gaps)).toBeLessThan(100);
+    const firstDelta = events.indexOf('delta');
+    const lastDelta = events.lastIndexOf('delta');
+    expect(events.filter((e) => e === 'delta').length).toBeGreaterThan(20);
+    // Page tasks ran in more than one gap between deltas, i.e. throughout generation, not once.
+    const gapsWithPageWork = events.slice(firstDelta, lastDelta).join(' ').split('delta').filter((gap) => gap.includes('page')).length;
+    expect(gapsWithPageWork).toBeGreaterThan(5);
   });
 
   test('errors cross the boundary as errors with their name and class', async () => {

@@ -1,12 +1,11 @@
 import { InvalidArgumentError, NotImplementedError, describeValue } from '../../errors.js';
-import { emit, withDeltaEvents, type EventCallback } from '../../events.js';
+import { deltaEvents, emit, type EventCallback } from '../../events.js';
 import { countLLMTokens, type ChatMessage, type LLM } from '../../llms/types.js';
 import type { PromptTemplate } from '../../prompts/prompt-template.js';
 import { Response } from '../../responses/response.js';
 import { StreamingResponse } from '../../responses/streaming-response.js';
 import type { NodeWithScore } from '../../schema/node.js';
 import { PromptHelper } from '../../synthesizers/prompt-helper.js';
-import { throwIfAborted } from '../../util/abort.js';
 
 export interface ChatOptions {
   signal?: AbortSignal;
@@ -57,9 +56,9 @@ export abstract class BaseChatEngine<S extends boolean = false> {
   private async run(message: string, stream: boolean, options: ChatOptions): Promise<Response | StreamingResponse> {
     if (typeof message !== 'string') throw new InvalidArgumentError(`Expected the chat message to be a string, got ${describeValue(message)}.`);
     const startedAt = performance.now();
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     const { messages, sourceNodes } = await this.prepare(message, options);
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     const prompt = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
     emit(this.onEvent, { type: 'llm-start', prompt, streaming: stream, time: performance.now() });
     const remember = (answer: string) => {
@@ -73,8 +72,7 @@ export abstract class BaseChatEngine<S extends boolean = false> {
       remember(text);
       return new Response(text, sourceNodes);
     }
-    const deltas = withDeltaEvents(this.llm.streamChat(messages, signal), this.onEvent);
-    return new StreamingResponse({ stream: deltas, sourceNodes, startedAt, onEnd: remember });
+    return new StreamingResponse({ stream: this.llm.streamChat(messages, signal), sourceNodes, startedAt, onDelta: deltaEvents(this.onEvent), onEnd: remember });
   }
 
   /**

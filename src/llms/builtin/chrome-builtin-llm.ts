@@ -3,6 +3,7 @@ import { InvalidArgumentError, ModelUnavailableError, describeValue } from '../.
 import type { ProgressCallback } from '../../progress.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from '../types.js';
+import { readableToIterable } from '../../streams/readable-to-iterable.js';
 
 export type BuiltinAvailability = 'unavailable' | 'downloadable' | 'downloading' | 'available';
 
@@ -76,8 +77,7 @@ export class ChromeBuiltinLLM extends BaseLLM {
       try {
         const last = messages.at(-1)!;
         const stream = session.promptStreaming(last.content, options.signal ? { signal: options.signal } : {});
-        const iterable = Symbol.asyncIterator in stream ? (stream as AsyncIterable<string>) : readableToIterable(stream as ReadableStream<string>);
-        for await (const delta of iterable) if (delta) yield delta;
+        for await (const delta of readableToIterable(stream)) if (delta) yield delta;
       } finally {
         session.destroy();
       }
@@ -105,19 +105,5 @@ export class ChromeBuiltinLLM extends BaseLLM {
           monitor.addEventListener('downloadprogress', (event) => onProgress({ phase: 'load-model', done: (event as ProgressEvent).loaded, total: 1, text: 'Chrome built-in model' })),
       }),
     });
-  }
-}
-
-async function* readableToIterable(stream: ReadableStream<string>): AsyncGenerator<string> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
 }

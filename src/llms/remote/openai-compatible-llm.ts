@@ -1,8 +1,7 @@
 import { BaseLLM, checkMessages } from '../base-llm.js';
 import { InvalidArgumentError, LLMHttpError, describeValue } from '../../errors.js';
-import { abortReason } from '../../util/abort.js';
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
-import { readServerSentEvents } from './sse.js';
+import { readServerSentEvents } from '../../streams/server-sent-events.js';
 
 export interface OpenAICompatibleLLMOptions {
   /** e.g. "https://api.openai.com/v1" or a local server such as "http://localhost:8080/v1". */
@@ -42,29 +41,27 @@ export class OpenAICompatibleLLM extends BaseLLM {
 
   constructor(options: OpenAICompatibleLLMOptions) {
     super();
-    if (typeof options?.baseURL !== 'string' || !/^https?:\/\//.test(new URL(options.baseURL, globalThis.location?.href).href)) {
-      throw new InvalidArgumentError(`Expected baseURL to be an http(s) URL such as "http://localhost:8080/v1", got ${describeValue(options?.baseURL)}.`);
-    }
+    const endpoint = parseBaseURL(options?.baseURL);
     if (typeof options.model !== 'string' || options.model === '') {
       throw new InvalidArgumentError(`Expected model to be the server's model name, got ${describeValue(options.model)}.`);
     }
     this.options = options;
-    this.endpoint = `${new URL(options.baseURL, globalThis.location?.href).href.replace(/\/+$/, '')}/chat/completions`;
+    this.endpoint = `${endpoint.replace(/\/+$/, '')}/chat/completions`;
     this.metadata = { model: options.model, contextWindow: options.contextWindow ?? 8192, numOutput: options.maxTokens ?? 512, supportsStreaming: true };
   }
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
     checkMessages(messages);
-    const usage: LLMUsage = {};
-    return Object.assign(this.request(messages, options.signal, usage), { usage });
+    return this.request(messages, options.signal);
   }
 
-  private async *request(messages: readonly ChatMessage[], signal: AbortSignal | undefined, usage: LLMUsage): AsyncGenerator<string> {
+  private async *request(messages: readonly ChatMessage[], signal: AbortSignal | undefined): AsyncGenerator<string, LLMUsage> {
     signal?.throwIfAborted();
     // Our own controller also cancels the request when the consumer breaks out of the stream.
     const controller = new AbortController();
-    const forward = () => controller.abort(abortReason(signal!));
+    const forward = () => controller.abort(signal!.reason);
     signal?.addEventListener('abort', forward, { once: true });
+    const usage: LLMUsage = {};
     const started = performance.now();
     try {
       const response = await (this.options.fetch ?? fetch)(this.endpoint, {
@@ -87,36 +84,28 @@ export class OpenAICompatibleLLM extends BaseLLM {
       });
       if (!response.ok || !response.body) throw await httpError(response, this.endpoint);
       let finished = false;
-      for await (const data of readServerSentEvents(response.body)) {
+      for await (const data of readServerSentEvents(response.body, { source: this.endpoint })) {
         if (data.trim() === '[DONE]') {
           finished = true;
           break;
         }
-        let chunk: ChunkJson;
-        try {
-          chunk = JSON.parse(data) as ChunkJson;
-        } catch {
-          throw new LLMHttpError(`${this.endpoint} sent an event that is not JSON: ${data.slice(0, 200)}`, 0);
-        }
-        if (chunk.error) {
-          const message = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
-          throw new LLMHttpError(`The server reported an error mid-stream: ${message}`, 0);
-        }
+        const chunk = parseChunk(data, this.endpoint);
         const delta = chunk.choices?.[0]?.delta?.content;
         if (delta) {
           usage.timeToFirstTokenMs ??= performance.now() - started;
           yield delta;
         }
         if (chunk.usage) {
-          if (chunk.usage.prompt_tokens !== undefined) usage.promptTokens = chunk.usage.prompt_tokens;
-          if (chunk.usage.completion_tokens !== undefined) usage.completionTokens = chunk.usage.completion_tokens;
+          if (typeof chunk.usage.prompt_tokens === 'number') usage.promptTokens = chunk.usage.prompt_tokens;
+          if (typeof chunk.usage.completion_tokens === 'number') usage.completionTokens = chunk.usage.completion_tokens;
         }
       }
       if (!finished) {
         throw new LLMHttpError(`${this.endpoint} closed the stream before "data: [DONE]": the answer is incomplete (the text received so far is kept).`, 0);
       }
+      return usage;
     } catch (error) {
-      if (signal?.aborted) throw abortReason(signal);
+      if (signal?.aborted) throw signal.reason;
       if (error instanceof LLMHttpError) throw error;
       throw new LLMHttpError(`Request to ${this.endpoint} failed: ${(error as Error)?.message ?? error}`, 0, { cause: error });
     } finally {
@@ -127,10 +116,49 @@ export class OpenAICompatibleLLM extends BaseLLM {
   }
 }
 
+/** The absolute http(s) URL of `baseURL` (relative URLs resolve against the page). */
+function parseBaseURL(baseURL: unknown): string {
+  let url: URL | undefined;
+  try {
+    if (typeof baseURL === 'string') url = new URL(baseURL, globalThis.location?.href);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidArgumentError(`Expected baseURL to be an http(s) URL such as "http://localhost:8080/v1", got ${describeValue(baseURL)}.`);
+  }
+  return url.href;
+}
+
+/** One event's JSON, checked against the shape chat completions chunks have. */
+function parseChunk(data: string, endpoint: string): ChunkJson {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw new LLMHttpError(`${endpoint} sent an event that is not JSON: ${data.slice(0, 200)}`, 0);
+  }
+  const unexpected = (what: string) => new LLMHttpError(`${endpoint} sent an event that is not a chat completions chunk (${what}): ${data.slice(0, 200)}`, 0);
+  if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) throw unexpected('expected a JSON object');
+  const { error, choices, usage } = chunk as ChunkJson;
+  if (error) {
+    const message = typeof error === 'string' ? error : (error.message ?? JSON.stringify(error));
+    throw new LLMHttpError(`The server reported an error mid-stream: ${String(message).slice(0, 500)}`, 0);
+  }
+  if (choices !== undefined && !Array.isArray(choices)) throw unexpected('"choices" is not an array');
+  const content = choices?.[0]?.delta?.content;
+  if (content !== undefined && content !== null && typeof content !== 'string') throw unexpected('"delta.content" is not a string');
+  if (usage !== undefined && usage !== null && typeof usage !== 'object') throw unexpected('"usage" is not an object');
+  return chunk as ChunkJson;
+}
+
+/** How much of an error page is read: enough for any JSON error, never a whole HTML page. */
+const ERROR_BODY_LIMIT = 8192;
+
 async function httpError(response: Response, endpoint: string): Promise<LLMHttpError> {
   let detail = '';
   try {
-    const text = await response.text();
+    const text = await readPrefix(response, ERROR_BODY_LIMIT);
     try {
       const json = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
       detail = (typeof json.error === 'string' ? json.error : json.error?.message) ?? json.message ?? text;
@@ -141,4 +169,26 @@ async function httpError(response: Response, endpoint: string): Promise<LLMHttpE
     detail = '';
   }
   return new LLMHttpError(`${endpoint} answered ${response.status} ${response.statusText}${detail ? `: ${detail.slice(0, 500)}` : ''}`, response.status);
+}
+
+/** The first `limit` bytes of a body, as text; the rest is not downloaded. */
+async function readPrefix(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) bytes.set(chunk, (offset += chunk.length) - chunk.length);
+  return new TextDecoder().decode(bytes.subarray(0, limit));
 }

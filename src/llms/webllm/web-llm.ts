@@ -4,7 +4,8 @@ import { InvalidArgumentError, ModelLoadError, ModelStorageError, WebGPUUnavaila
 import type { ProgressCallback } from '../../progress.js';
 import { detectCapabilities } from '../../runtime/capabilities.js';
 import { SerialQueue } from '../../util/serial-queue.js';
-import { pushIterator } from '../push-iterator.js';
+import { abortable } from '../../util/abortable.js';
+import { escapeSpecialTokens } from './escape-special-tokens.js';
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
 import { DEFAULT_WEBLLM_FAMILY, chooseWebLLMModel, type CacheBackend } from './web-llm-config.js';
 
@@ -93,55 +94,86 @@ export class WebLLM extends BaseLLM {
 
   streamChat(messages: readonly ChatMessage[], options: LLMCallOptions = {}): LLMStream {
     checkMessages(messages);
+    return this.generate(messages, options.signal);
+  }
+
+  /**
+   * web-llm's stream is pulled directly: one generator from the engine's chunks to the caller.
+   * Its unkind parts (web-llm 0.2.86, `lib/index.js`): `create()` returns a generator that takes
+   * the per-model lock only on its first `next()` (`asyncGenerate`), and resets the interrupt flag
+   * after taking it, so an `interruptGenerate()` before generation starts is lost; the lock is
+   * freed only when that generator finishes. So: interrupt only once reading has begun (and again
+   * on each chunk after an abort), end a stream that never started with `return()`, and read an
+   * interrupted stream to its end.
+   */
+  private async *generate(messages: readonly ChatMessage[], signal: AbortSignal | undefined): AsyncGenerator<string, LLMUsage> {
+    // The turn is taken first, so calls keep their order whatever their wait for the model.
+    const endTurn = await this.queue.acquire(signal);
+    let engine: WebLLMEngine;
+    try {
+      engine = await abortable(this.getEngine(), signal);
+    } catch (error) {
+      endTurn();
+      throw error;
+    }
+    // An interrupt before the first chunk may land before web-llm takes its lock, which resets it:
+    // it is owed again once the first chunk shows that generation runs.
+    let generating = false;
+    let owed = false;
+    const interrupt = () => {
+      void engine.interruptGenerate();
+      if (!generating) owed = true;
+    };
+    let chunks: AsyncIterator<ChatCompletionChunk> | undefined;
+    let reading = false;
+    let finished = false;
     const usage: LLMUsage = {};
-    let stopped = false;
-    let running: WebLLMEngine | undefined;
-    const deltas = pushIterator<string>({
-      signal: options.signal,
-      merge: (a, b) => a + b,
-      stop: () => {
-        stopped = true;
-        running?.interruptGenerate();
-      },
-      start: async (sink) => {
-        const engine = await this.getEngine();
-        await this.queue.run(async () => {
-          if (stopped) return;
-          running = engine;
-          const started = performance.now();
-          try {
-            const chunks = await engine.chat.completions.create({
-              messages: messages.map((m) => ({ role: m.role, content: m.content }) as ChatCompletionMessageParam),
-              stream: true,
-              stream_options: { include_usage: true },
-              ...(this.options.temperature !== undefined && { temperature: this.options.temperature }),
-              max_tokens: this.options.maxTokens ?? 512,
-            });
-            // Stopped while the request was being set up: interrupt now that generation exists.
-            if (stopped) engine.interruptGenerate();
-            // Always read to the end: web-llm frees its per-model lock only when the generator finishes.
-            for await (const chunk of chunks) {
-              const delta = chunk.choices[0]?.delta?.content;
-              if (delta) {
-                usage.timeToFirstTokenMs ??= performance.now() - started;
-                sink.push(delta);
-              }
-              if (chunk.usage) {
-                usage.promptTokens = chunk.usage.prompt_tokens;
-                usage.completionTokens = chunk.usage.completion_tokens;
-                const extra = (chunk.usage as { extra?: { prefill_tokens_per_s?: number; decode_tokens_per_s?: number; time_to_first_token_s?: number } }).extra;
-                if (extra?.prefill_tokens_per_s !== undefined) usage.prefillTokensPerSecond = extra.prefill_tokens_per_s;
-                if (extra?.decode_tokens_per_s !== undefined) usage.decodeTokensPerSecond = extra.decode_tokens_per_s;
-                if (extra?.time_to_first_token_s !== undefined) usage.timeToFirstTokenMs = extra.time_to_first_token_s * 1000;
-              }
-            }
-          } finally {
-            running = undefined;
-          }
-        }, options.signal);
-      },
-    });
-    return Object.assign(deltas, { usage });
+    try {
+      const started = performance.now();
+      const stream = await engine.chat.completions.create({
+        messages: messages.map((m) => ({ role: m.role, content: escapeSpecialTokens(m.content) }) as ChatCompletionMessageParam),
+        stream: true,
+        stream_options: { include_usage: true },
+        ...(this.options.temperature !== undefined && { temperature: this.options.temperature }),
+        max_tokens: this.options.maxTokens ?? 512,
+      });
+      chunks = stream[Symbol.asyncIterator]();
+      signal?.throwIfAborted();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      reading = true;
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) break;
+        const chunk = next.value;
+        generating = true;
+        if (owed) {
+          owed = false;
+          void engine.interruptGenerate();
+        }
+        const delta = chunk.choices[0]?.delta?.content;
+        if (delta) {
+          usage.timeToFirstTokenMs ??= performance.now() - started;
+          yield delta;
+        }
+        if (chunk.usage) readUsage(chunk.usage, usage);
+      }
+      finished = true;
+      // An abort ends web-llm's stream early but quietly: report it as the abort it was.
+      signal?.throwIfAborted();
+      return usage;
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
+      if (chunks && !finished) {
+        if (!reading) {
+          await chunks.return?.();
+        } else {
+          interrupt();
+          // Read to the end: web-llm frees its per-model lock only when its generator finishes.
+          for (let next = await chunks.next(); !next.done; next = await chunks.next());
+        }
+      }
+      endTurn();
+    }
   }
 
   /** Unloads the model from the GPU. */
@@ -194,6 +226,20 @@ export class WebLLM extends BaseLLM {
       throw toLoadError(error, modelId, appConfig);
     }
   }
+}
+
+type WebLLMUsage = NonNullable<ChatCompletionChunk['usage']> & {
+  extra?: { prefill_tokens_per_s?: number; decode_tokens_per_s?: number; time_to_first_token_s?: number };
+};
+
+/** Copies web-llm's final usage chunk (with its `extra` speed figures) into pagerag's names. */
+function readUsage(reported: WebLLMUsage, usage: LLMUsage): void {
+  usage.promptTokens = reported.prompt_tokens;
+  usage.completionTokens = reported.completion_tokens;
+  const extra = reported.extra;
+  if (extra?.prefill_tokens_per_s !== undefined) usage.prefillTokensPerSecond = extra.prefill_tokens_per_s;
+  if (extra?.decode_tokens_per_s !== undefined) usage.decodeTokensPerSecond = extra.decode_tokens_per_s;
+  if (extra?.time_to_first_token_s !== undefined) usage.timeToFirstTokenMs = extra.time_to_first_token_s * 1000;
 }
 
 function toLoadError(error: unknown, modelId: string, appConfig: AppConfig): Error {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { pushIterator, type PushSink } from '../../src/llms/push-iterator.js';
+import { pushIterator, type PushSink } from '../../src/streams/push-iterator.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 

@@ -1,5 +1,3 @@
-import { abortReason } from '../util/abort.js';
-
 /** What a producer gets to feed a {@link pushIterator}. */
 export interface PushSink<T> {
   /** Adds a value. Returns false once the buffer is at its high-water mark (an async producer should `await sink.drained()`). */
@@ -10,12 +8,13 @@ export interface PushSink<T> {
   readonly stopped: boolean;
 }
 
-export interface PushIteratorOptions<T> {
+export interface PushIteratorOptions<T, R = void> {
   /**
    * Starts the producer on the first `next()`. It pushes into the sink; the iterator ends when the
-   * returned promise resolves and throws in the consumer's `for await` when it rejects.
+   * returned promise resolves (its value is the iterator's return value, e.g. the model's usage
+   * figures) and throws in the consumer's `for await` when it rejects.
    */
-  start: (sink: PushSink<T>) => Promise<void>;
+  start: (sink: PushSink<T>) => Promise<R>;
   /**
    * Called once when the consumer stops early (break/return() or abort): interrupt the model here.
    * The iterator still waits for `start`'s promise to settle before it reports being done, so the
@@ -49,7 +48,7 @@ export interface PushIteratorOptions<T> {
  * });
  * for await (const delta of deltas) console.log(delta);
  */
-export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableIterator<T> {
+export function pushIterator<T, R = void>(options: PushIteratorOptions<T, R>): AsyncIterableIterator<T, R | undefined> {
   const highWaterMark = options.highWaterMark ?? 1024;
   const buffer: T[] = [];
   let head = 0;
@@ -57,6 +56,7 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
   let stopped = false;
   let finished = false;
   let failure: { error: unknown } | undefined;
+  let result: R | undefined;
   let producer: Promise<void> = Promise.resolve();
   let wakeConsumer: (() => void) | undefined;
   let wakeProducer: (() => void) | undefined;
@@ -112,13 +112,13 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
     started = true;
     const signal = options.signal;
     if (signal?.aborted) {
-      failure = { error: abortReason(signal) };
+      failure = { error: signal.reason };
       stopped = true;
       return;
     }
     if (signal) {
       const onAbort = () => {
-        failure ??= { error: abortReason(signal) };
+        failure ??= { error: signal.reason };
         halt();
         notifyConsumer();
       };
@@ -131,8 +131,9 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
     producer = Promise.resolve()
       .then(() => options.start(sink))
       .then(
-        () => {
+        (value) => {
           finished = true;
+          result = value;
         },
         (error: unknown) => {
           finished = true;
@@ -146,8 +147,8 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
       });
   };
 
-  const iterator: AsyncIterableIterator<T> = {
-    async next(): Promise<IteratorResult<T>> {
+  const iterator: AsyncIterableIterator<T, R | undefined> = {
+    async next(): Promise<IteratorResult<T, R | undefined>> {
       if (!started) begin();
       for (;;) {
         if (failure) {
@@ -169,12 +170,12 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
         if (finished || stopped) {
           await producer;
           if (failure) continue;
-          return { value: undefined, done: true };
+          return { value: result, done: true };
         }
         await new Promise<void>((resolve) => (wakeConsumer = resolve));
       }
     },
-    async return(): Promise<IteratorResult<T>> {
+    async return(): Promise<IteratorResult<T, R | undefined>> {
       if (!started) {
         started = true;
         stopped = true;
@@ -182,7 +183,8 @@ export function pushIterator<T>(options: PushIteratorOptions<T>): AsyncIterableI
       }
       if (!finished) halt();
       await producer;
-      return { value: undefined, done: true };
+      // What the producer returned after its interrupt (e.g. usage figures of the part generated).
+      return { value: result, done: true };
     },
     [Symbol.asyncIterator]() {
       return this;
