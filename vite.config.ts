@@ -15,7 +15,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
+      entry: { index: 'src/index.ts', client: 'src/client.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
       formats: ['es'],
     },
     rolldownOptions: {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { pageragSnapshot } from './src/node/vite-plugin.js';
 import { ISOLATION_HEADERS } from './scripts/static-server.mjs';
@@ -26,11 +27,19 @@ function samplesSnapshot(): Plugin {
 /** The demo as a static site: relative asset paths, so it works from any folder of any static host. */
 export default defineConfig({
   base: './',
+  // The demo imports the package by its public entries, as an app would; here they are the sources.
+  resolve: {
+    alias: [
+      { find: /^pagerag$/, replacement: fileURLToPath(new URL('src/index.ts', import.meta.url)) },
+      { find: /^pagerag\/client$/, replacement: fileURLToPath(new URL('src/client.ts', import.meta.url)) },
+    ],
+  },
+  plugins: [samplesSnapshot()],
   publicDir: 'demo/public',
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
-  // The engine worker imports the snapshot (`virtual:pagerag-snapshot`).
-  worker: { format: 'es', plugins: () => [samplesSnapshot()] },
+  // The page imports the snapshot (`virtual:pagerag-snapshot`) and hands its URL to the engine worker.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist-demo',
     emptyOutDir: true,

@@ -5,7 +5,7 @@ import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { Document as LCDocument } from '@langchain/core/documents';
 import { HNSW } from 'mememo';
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
-import { IndexedDBVectorStore, TextNode, TransformersEmbedding, VectorStoreIndex, createWorkerEngine, StreamingResponse, applyModelSource } from '../src/index.js';
+import { IndexedDBVectorStore, TextNode, TransformersEmbedding, VectorStoreIndex, WorkerLLM, StreamingResponse, applyModelSource } from '../src/index.js';
 import { pushIterator } from '../src/streams/push-iterator.js';
 import { MockLLM } from '../src/index.js';
 import { instantiateInt8DotKernel } from '../src/search/int8-dot-kernel.js';
@@ -234,7 +234,7 @@ async function engineFigures(store: IndexedDBVectorStore, embedModelId: string):
   results.figures.push({ figure: 'time to first token minus (query embedding + search + model first token), 100k index', 'p50 ms': round(percentile(overheads, 50), 3) });
 
   const worker = new Worker(new URL('../test/support/llm-worker.ts', import.meta.url), { type: 'module', name: JSON.stringify({ maxNewTokens: 200 }) });
-  const workerLLM = await createWorkerEngine(worker);
+  const workerLLM = await WorkerLLM.connect(worker);
   await workerLLM.complete('warm up');
   const longTasks: number[] = [];
   const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));

@@ -1,11 +1,17 @@
-// The demo page: UI only. All model and index work happens in engine-worker.ts.
+// The demo page: UI only. All model and index work happens in engine-worker.ts, reached through
+// WorkerRAGEngine from the light entry pagerag/client (no transformers.js on the main thread).
 // Every text that comes from a document, a file name or the model is set with textContent:
 // nothing is ever parsed as HTML.
-import { detectCapabilities } from '../src/runtime/capabilities.js';
-import { chooseWebLLMModel } from '../src/llms/webllm/web-llm-config.js';
-import { documentFileType } from '../src/ingestion/file-document.js';
-import { htmlToText } from '../src/ingestion/html-to-text.js';
-import type { DemoSettings, DocInfo, PageMessage, WorkerMessage } from './protocol.js';
+import { Document, WorkerRAGEngine, chooseWebLLMModel, detectCapabilities, documentFileType, htmlToText, type NodeWithScore, type ProgressUpdate } from 'pagerag/client';
+import snapshotUrl, { header as snapshotHeader } from 'virtual:pagerag-snapshot';
+import { sampleDocuments } from './sample-corpus.js';
+import type { DemoSettings } from './settings.js';
+
+interface DocInfo {
+  id: string;
+  name: string;
+  chunks: number;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -58,7 +64,9 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, classN
 }
 
 const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
-const send = (message: PageMessage) => worker.postMessage(message);
+let engine: WorkerRAGEngine;
+// Index changes run one after another, and a question waits for the changes made before it.
+let work: Promise<unknown> = Promise.resolve();
 
 const ui = {
   capabilities: $<HTMLUListElement>('capabilities'),
@@ -88,6 +96,7 @@ const ui = {
 let currentQuery = 0;
 let asking = false;
 let askStarted = 0;
+let stopQuery: AbortController | undefined;
 
 function setStatus(text: string, isError = false): void {
   ui.status.textContent = text;
@@ -96,7 +105,7 @@ function setStatus(text: string, isError = false): void {
 
 const PHASES: Record<string, string> = { 'load-model': 'Loading model', download: 'Downloading the prebuilt index', split: 'Splitting documents', embed: 'Embedding chunks', store: 'Saving to the index' };
 
-function showProgress(phase: string, done: number, total: number, text?: string): void {
+function showProgress({ phase, done, total, text }: ProgressUpdate): void {
   ui.progress.hidden = false;
   ui.progress.dataset.phase = phase;
   const fraction = total > 0 ? Math.min(1, done / total) : 0;
@@ -121,7 +130,7 @@ function renderDocs(docs: DocInfo[]): void {
       const remove = el('button', 'Delete', 'danger');
       remove.type = 'button';
       remove.setAttribute('aria-label', `Delete ${doc.name}`);
-      remove.addEventListener('click', () => send({ type: 'delete', id: doc.id }));
+      remove.addEventListener('click', () => change(() => engine.deleteRefDoc(doc.id)));
       const left = el('span');
       left.append(name, document.createTextNode(' '), meta);
       item.append(left, remove);
@@ -149,14 +158,48 @@ function renderCapabilities(caps: Awaited<ReturnType<typeof detectCapabilities>>
   );
 }
 
-function renderSources(nodes: { name: string; text: string; score: number }[]): void {
+const docName = (metadata: Record<string, unknown>, id: string | undefined) => String(metadata.name ?? metadata.file_name ?? id);
+
+function renderSources(nodes: NodeWithScore[]): void {
   ui.sources.replaceChildren(
-    ...nodes.map((node) => {
+    ...nodes.map(({ node, score }) => {
       const item = el('li');
-      item.append(el('div', `${node.name} · score ${node.score.toFixed(3)}`, 'meta'), el('div', node.text, 'text'));
+      item.append(el('div', `${docName(node.metadata, node.refDocId)} · score ${score.toFixed(3)}`, 'meta'), el('div', node.text, 'text'));
       return item;
     }),
   );
+}
+
+function showError(error: unknown): void {
+  const e = error as Error;
+  setStatus(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`, true);
+}
+
+async function publishDocs(): Promise<void> {
+  const docs = await engine.listRefDocs();
+  renderDocs(docs.map((d) => ({ id: d.id, name: docName(d.metadata, d.id), chunks: d.nodeIds.length })).sort((a, b) => a.name.localeCompare(b.name)));
+  if (ui.progress.dataset.phase !== 'load-model') setStatus(`${docs.length} document${docs.length === 1 ? '' : 's'} indexed.`);
+}
+
+/** Runs an index change after the ones before it, then shows the documents. */
+function change(task: () => Promise<unknown>): Promise<void> {
+  const done = work.then(task).then(publishDocs).catch(showError);
+  work = done;
+  return done;
+}
+
+/**
+ * The sample documents: from the snapshot prebuilt at build time when it was made with this
+ * embedding model (nothing to embed), else embedded in the worker.
+ */
+function loadSamples(): Promise<void> {
+  return change(async () => {
+    const prebuilt = snapshotUrl !== null && snapshotHeader?.embedModel.model === engine.info.embedModel;
+    if (prebuilt) await engine.loadSnapshot(snapshotUrl!, { name: 'samples', onProgress: showProgress });
+    else await engine.refreshRefDocs(sampleDocuments(), { onProgress: showProgress });
+    document.body.dataset.samples = prebuilt ? 'prebuilt' : 'embedded';
+    setStatus(prebuilt ? 'Sample documents loaded from the prebuilt index: nothing was embedded in this browser.' : 'Sample documents embedded in this browser.');
+  });
 }
 
 function setAsking(value: boolean): void {
@@ -165,10 +208,10 @@ function setAsking(value: boolean): void {
   ui.stopButton.disabled = !value;
 }
 
-function ask(): void {
+async function ask(): Promise<void> {
   const question = ui.question.value.trim();
   if (!question || asking) return;
-  currentQuery++;
+  const id = ++currentQuery;
   askStarted = performance.now();
   ui.answer.replaceChildren();
   ui.answer.dataset.state = 'streaming';
@@ -178,14 +221,59 @@ function ask(): void {
   ui.stats.textContent = '';
   setStatus('Retrieving…');
   setAsking(true);
-  send({ type: 'query', id: currentQuery, question });
+  const controller = (stopQuery = new AbortController());
+  let deltas = 0;
+  try {
+    await work;
+    const response = await engine.query(question, {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type !== 'retrieve-end' || id !== currentQuery) return;
+        renderSources(event.nodes);
+        ui.sources.dataset.shownAt = String(performance.now());
+        ui.stats.textContent = `retrieval ${(performance.now() - askStarted).toFixed(0)} ms`;
+        setStatus('Writing the answer…');
+      },
+    });
+    let firstAt: number | undefined;
+    for await (const delta of response.responseGen) {
+      firstAt ??= performance.now();
+      deltas++;
+      ui.answer.dataset.firstDeltaAt ??= String(firstAt);
+      ui.answer.append(document.createTextNode(delta));
+      ui.answer.dataset.deltas = String(deltas);
+    }
+    const tokens = response.usage?.completionTokens ?? deltas;
+    const seconds = firstAt ? (performance.now() - firstAt) / 1000 : 0;
+    finish({ stopped: false, firstTokenMs: response.firstTokenMs, tokens, tokensPerSecond: seconds > 0 ? (response.usage?.decodeTokensPerSecond ?? tokens / seconds) : undefined });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      finish({ stopped: true, tokens: deltas });
+    } else {
+      showError(error);
+      ui.answer.dataset.state = 'error';
+      setAsking(false);
+    }
+  }
+}
+
+function finish(result: { stopped: boolean; firstTokenMs?: number | undefined; tokens: number; tokensPerSecond?: number | undefined }): void {
+  ui.answer.normalize();
+  ui.answer.dataset.state = result.stopped ? 'stopped' : 'done';
+  const parts = [ui.stats.textContent];
+  if (result.firstTokenMs !== undefined) parts.push(`first token ${result.firstTokenMs.toFixed(0)} ms`);
+  if (result.tokensPerSecond) parts.push(`${result.tokensPerSecond.toFixed(1)} tokens/s`);
+  parts.push(`${result.tokens} tokens`, `total ${(performance.now() - askStarted).toFixed(0)} ms`);
+  ui.stats.textContent = parts.filter(Boolean).join(' · ');
+  setStatus(result.stopped ? 'Stopped.' : 'Done.');
+  setAsking(false);
 }
 
 function stop(): void {
-  if (asking) send({ type: 'stop', id: currentQuery });
+  if (asking) stopQuery?.abort();
 }
 
-async function readFile(file: File): Promise<{ id: string; name: string; text: string } | undefined> {
+async function readFile(file: File): Promise<Document | undefined> {
   const type = documentFileType(file.name);
   if (!type) {
     setStatus(`Skipped ${file.name}: only .txt, .md and .html files can be added.`, true);
@@ -193,71 +281,16 @@ async function readFile(file: File): Promise<{ id: string; name: string; text: s
   }
   const raw = await file.text();
   const text = type === 'text/html' ? htmlToText(raw) : raw;
-  return { id: `file:${file.name}`, name: file.name, text };
+  return new Document({ id: `file:${file.name}`, text, metadata: { name: file.name } });
 }
 
 async function addFiles(files: FileList | File[]): Promise<void> {
   const docs = (await Promise.all([...files].map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
   if (docs.length > 0) {
     setStatus(`Indexing ${docs.length} document${docs.length === 1 ? '' : 's'}…`);
-    send({ type: 'add', docs });
+    await change(() => engine.refreshRefDocs(docs, { onProgress: showProgress }));
   }
 }
-
-worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
-  const message = event.data;
-  switch (message.type) {
-    case 'ready':
-      renderCapabilities(message.capabilities, message.llm, message.embedModel);
-      setStatus('Ready.');
-      document.body.dataset.ready = 'true';
-      break;
-    case 'progress':
-      showProgress(message.phase, message.done, message.total, message.text);
-      break;
-    case 'docs':
-      renderDocs(message.docs);
-      if (ui.progress.dataset.phase !== 'load-model') setStatus(`${message.docs.length} document${message.docs.length === 1 ? '' : 's'} indexed.`);
-      break;
-    case 'samples':
-      document.body.dataset.samples = message.prebuilt ? 'prebuilt' : 'embedded';
-      setStatus(message.prebuilt ? 'Sample documents loaded from the prebuilt index: nothing was embedded in this browser.' : 'Sample documents embedded in this browser.');
-      break;
-    case 'sources':
-      if (message.id !== currentQuery) break;
-      renderSources(message.nodes);
-      ui.sources.dataset.shownAt = String(performance.now());
-      ui.stats.textContent = `retrieval ${message.retrievalMs.toFixed(0)} ms`;
-      setStatus('Writing the answer…');
-      break;
-    case 'delta':
-      if (message.id !== currentQuery) break;
-      ui.answer.dataset.firstDeltaAt ??= String(performance.now());
-      ui.answer.append(document.createTextNode(message.delta));
-      ui.answer.dataset.deltas = String(Number(ui.answer.dataset.deltas) + 1);
-      break;
-    case 'done': {
-      if (message.id !== currentQuery) break;
-      ui.answer.normalize();
-      ui.answer.dataset.state = message.stopped ? 'stopped' : 'done';
-      const parts = [ui.stats.textContent];
-      if (message.firstTokenMs !== undefined) parts.push(`first token ${message.firstTokenMs.toFixed(0)} ms`);
-      if (message.tokensPerSecond) parts.push(`${message.tokensPerSecond.toFixed(1)} tokens/s`);
-      parts.push(`${message.tokens} tokens`, `total ${(performance.now() - askStarted).toFixed(0)} ms`);
-      ui.stats.textContent = parts.filter(Boolean).join(' · ');
-      setStatus(message.stopped ? 'Stopped.' : 'Done.');
-      setAsking(false);
-      break;
-    }
-    case 'error':
-      setStatus(`${message.name}: ${message.message}`, true);
-      if (message.id === undefined || message.id === currentQuery) {
-        if (message.id !== undefined) ui.answer.dataset.state = 'error';
-        setAsking(false);
-      }
-      break;
-  }
-};
 
 function wireEvents(settings: DemoSettings): void {
   ui.fileInput.addEventListener('change', () => {
@@ -280,17 +313,17 @@ function wireEvents(settings: DemoSettings): void {
     const text = ui.pasteText.value;
     if (!text.trim()) return setStatus('Paste some text first.', true);
     const name = ui.pasteName.value.trim() || `Pasted text ${new Date().toLocaleString()}`;
-    send({ type: 'add', docs: [{ id: `paste:${name}`, name, text }] });
+    void change(() => engine.refreshRefDocs([new Document({ id: `paste:${name}`, text, metadata: { name } })], { onProgress: showProgress }));
     ui.pasteText.value = '';
     ui.pasteName.value = '';
   });
-  ui.loadSamples.addEventListener('click', () => send({ type: 'samples' }));
+  ui.loadSamples.addEventListener('click', () => void loadSamples());
   ui.clearIndex.addEventListener('click', () => {
-    if (confirm('Delete every indexed document from this browser?')) send({ type: 'clear' });
+    if (confirm('Delete every indexed document from this browser?')) void change(() => engine.clear());
   });
   ui.askForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    ask();
+    void ask();
   });
   ui.stopButton.addEventListener('click', stop);
   document.addEventListener('keydown', (event) => {
@@ -335,7 +368,18 @@ async function start(): Promise<void> {
   const seed = !localStorage.getItem(SEEDED_KEY);
   localStorage.setItem(SEEDED_KEY, '1');
   setStatus('Loading the embedding model…');
-  send({ type: 'init', settings, seed });
+  try {
+    engine = await WorkerRAGEngine.connect(worker, settings, { onProgress: showProgress });
+  } catch (error) {
+    return showError(error);
+  }
+  renderCapabilities(caps, engine.info.llm, engine.info.embedModel);
+  setStatus('Ready.');
+  document.body.dataset.ready = 'true';
+  if (seed) await loadSamples();
+  else await change(async () => {});
+  // Load the LLM in the background so the first answer starts sooner.
+  void engine.load({ onProgress: showProgress }).catch(showError);
 }
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -2,5 +2,5 @@
 declare module 'virtual:pagerag-snapshot' {
   const url: string | null;
   export default url;
-  export const header: import('../src/index.js').SnapshotHeader | null;
+  export const header: import('pagerag').SnapshotHeader | null;
 }

@@ -130,9 +130,14 @@ export type { ChromeBuiltinLLMOptions, BuiltinAvailability, PromptApi, PromptSes
 export { createLocalLLM } from './llms/create-local-llm.js';
 export type { CreateLocalLLMOptions } from './llms/create-local-llm.js';
 
-// Off the main thread
+// The whole pipeline behind one interface, here or off the main thread (the page side of a worker
+// is also in the light entry pagerag/client)
+export { LocalRAGEngine } from './engines/rag-engine.js';
+export type { RAGEngine, LocalRAGEngineOptions, RAGQueryOptions, LoadSnapshotOptions, StreamingResponseMode } from './engines/rag-engine.js';
 export { exposeLLM } from './worker/expose-llm.js';
+export { exposeRAGEngine } from './worker/expose-rag-engine.js';
 export { WorkerLLM, createWorkerEngine } from './worker/worker-llm.js';
+export { WorkerRAGEngine } from './worker/worker-rag-engine.js';
 export type { MessagePortLike } from './worker/protocol.js';
 
 // Runtime

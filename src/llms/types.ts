@@ -1,3 +1,5 @@
+import type { ProgressCallback } from '../progress.js';
+
 export type MessageRole = 'system' | 'user' | 'assistant';
 
 export interface ChatMessage {
@@ -50,6 +52,10 @@ export type LLMStream = AsyncIterable<string, LLMUsage | void, undefined>;
  */
 export interface LLM {
   readonly metadata: LLMMetadata;
+  /** Loads the model ahead of the first call (each call loads it otherwise), with download progress. */
+  load?(options?: { onProgress?: ProgressCallback }): Promise<void>;
+  /** Frees the model; a later call loads it again. */
+  dispose?(): Promise<void> | void;
   /** Tokens of `text` with this model's tokenizer, for prompt packing. Falls back to an estimate when absent. */
   countTokens?(text: string): number;
   complete(prompt: string, options?: LLMCallOptions): Promise<CompletionResponse>;

@@ -1,4 +1,18 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+
 export type FusionMode = 'reciprocal_rerank' | 'relative_score' | 'dist_based_score';
+
+/**
+ * Hybrid search's two rules, shared by the store's `mode: 'hybrid'` and the index's hybrid
+ * retriever: each side reads a deeper list than `topK`, so fusion can promote what only one side
+ * found; `alpha` weighs the vector side (1 − alpha the keywords), 0.5 unless given.
+ */
+export function hybridPlan(topK: number, alpha: unknown = 0.5): { depth: number; weights: [number, number] } {
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
+    throw new InvalidArgumentError(`Expected alpha to be a number from 0 (keywords only) to 1 (vectors only), got ${describeValue(alpha)}.`);
+  }
+  return { depth: Math.max(10, 4 * topK), weights: [alpha, 1 - alpha] };
+}
 
 /** One ranked list's item: `key` says which items of different lists are the same. */
 export interface Ranked<T> {

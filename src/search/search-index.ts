@@ -1,6 +1,6 @@
 import type { Metadata } from '../schema/node.js';
 import { BM25Index, type BM25Params } from './bm25-index.js';
-import { fuseResults } from './fuse-results.js';
+import { fuseResults, hybridPlan } from './fuse-results.js';
 import { Int8Index } from './int8-index.js';
 import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
 import type { KeywordTerms } from './keyword-codec.js';
@@ -82,11 +82,10 @@ export class SearchIndex<R extends SearchRow> {
     const { mode = 'vector', similarityTopK: k, filters } = query;
     if (mode === 'hybrid') {
       // Each side fetches a deeper list so fusion can promote what only one of them found.
-      const depth = Math.max(10, 4 * k);
-      const alpha = query.alpha ?? 0.5;
+      const { depth, weights } = hybridPlan(k, query.alpha ?? undefined);
       const lists = [this.search({ ...query, mode: 'vector', similarityTopK: depth }), this.search({ ...query, mode: 'keyword', similarityTopK: depth })];
       const ranked = lists.map((list) => list.map((hit) => ({ key: hit.row.nodeId, item: hit.row, score: hit.score })));
-      return fuseResults(ranked, { mode: 'relative_score', weights: [alpha, 1 - alpha], k }).map(({ item, score }) => ({ row: item, score }));
+      return fuseResults(ranked, { mode: 'relative_score', weights, k }).map(({ item, score }) => ({ row: item, score }));
     }
     if (mode === 'keyword') {
       return this.keywords.search(query.queryStr ?? '', k, filters && ((metadata) => matchesFilters(metadata, filters)));

@@ -1,10 +1,19 @@
+import type { PageragEvent } from '../events.js';
 import type { ChatMessage, LLMMetadata, LLMUsage } from '../llms/types.js';
+import type { ProgressUpdate } from '../progress.js';
+import type { NodeWithScore } from '../schema/node.js';
+
+/** The methods of a {@link RAGEngine} that are one request and one result. */
+export type RAGEngineMethod = 'load' | 'refreshRefDocs' | 'deleteRefDoc' | 'listRefDocs' | 'loadSnapshot' | 'clear';
 
 /** Page → worker. `id` pairs a request with its replies. */
 export type WorkerRequest =
   | { type: 'metadata'; id: number }
   | { type: 'count-tokens'; id: number; texts: string[] }
   | { type: 'stream'; id: number; messages: ChatMessage[] }
+  | { type: 'engine-init'; id: number; config: unknown }
+  | { type: 'call'; id: number; method: RAGEngineMethod; args: unknown[] }
+  | { type: 'query'; id: number; question: string }
   | { type: 'cancel'; id: number; reason: 'stop' | 'abort' };
 
 /** An error as it crosses the boundary: name and message survive, so the page can rethrow the same kind. */
@@ -20,6 +29,12 @@ export interface SerializedError {
 export type WorkerReply =
   | { type: 'metadata'; id: number; metadata: LLMMetadata }
   | { type: 'token-counts'; id: number; counts: number[] }
+  | { type: 'engine-ready'; id: number; info: { llm: string; embedModel: string } }
+  | { type: 'progress'; id: number; update: ProgressUpdate }
+  | { type: 'result'; id: number; value: unknown }
+  /** A query's retrieved nodes, sent when its last LLM call has started (TextNodes arrive as plain objects). */
+  | { type: 'sources'; id: number; nodes: NodeWithScore[] }
+  | { type: 'event'; id: number; event: PageragEvent }
   | { type: 'delta'; id: number; delta: string }
   | { type: 'end'; id: number; usage?: LLMUsage }
   | { type: 'error'; id: number; error: SerializedError };
@@ -34,3 +49,6 @@ export interface MessagePortLike {
   removeEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: MessageEvent) => void): void;
   terminate?(): void;
 }
+
+/** A request without its id (the connection numbers it). */
+export type NewRequest = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;

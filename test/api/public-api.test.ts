@@ -63,6 +63,12 @@ describe('public types', () => {
     expectTypeOf<api.WebLLM>().toMatchTypeOf<Llm>();
     expectTypeOf<api.TransformersEmbedding>().toMatchTypeOf<api.Embedding>();
     expectTypeOf<api.SentenceSplitter>().toMatchTypeOf<api.NodeParser>();
+    expectTypeOf<api.LocalRAGEngine>().toMatchTypeOf<api.RAGEngine>();
+    expectTypeOf<api.WorkerRAGEngine>().toMatchTypeOf<api.RAGEngine>();
+    expectTypeOf<api.WorkerLLM>().toMatchTypeOf<Llm>();
+    // A custom LLM is any async generator of strings that returns its usage, or nothing.
+    expectTypeOf<AsyncGenerator<string, api.LLMUsage>>().toMatchTypeOf<api.LLMStream>();
+    expectTypeOf<AsyncGenerator<string, void>>().toMatchTypeOf<api.LLMStream>();
     // The index takes any store.
     expectTypeOf<api.VectorStoreIndexOptions['vectorStore']>().toEqualTypeOf<VectorStore>();
   });
@@ -87,5 +93,36 @@ describe('MockLLM', () => {
       })(),
     ).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toEqual(['a ']);
+  });
+});
+
+describe('the light page entry pagerag/client', () => {
+  test('exports exactly the worker clients and page helpers (the demo e2e test checks its bundle holds no model runtime)', async () => {
+    const client = await import('../../src/client.js');
+    expect(Object.keys(client).sort()).toEqual(
+      [
+        'Document',
+        'InvalidArgumentError',
+        'InvalidStateError',
+        'LLMHttpError',
+        'ModelLoadError',
+        'PageragError',
+        'Response',
+        'SnapshotFetchError',
+        'SnapshotFormatError',
+        'StorageQuotaError',
+        'StorageWriteError',
+        'StreamingResponse',
+        'TextNode',
+        'WorkerError',
+        'WorkerLLM',
+        'WorkerRAGEngine',
+        'chooseWebLLMModel',
+        'detectCapabilities',
+        'documentFileType',
+        'documentFromFile',
+        'htmlToText',
+      ].sort(),
+    );
   });
 });

@@ -1,5 +1,5 @@
 // Playwright against the BUILT demo, served locally, in Debian's Chromium, on the fixture models.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
@@ -126,6 +126,20 @@ describe('the built demo on the fixture models', () => {
     expect(await page.locator('#sources li .text').allTextContents()).toContainEqual(expect.stringContaining('<script>alert(2)</script>'));
     expect(dialogs).toEqual([]);
     await screenshot('6-hostile');
+  });
+
+  test('the page itself loads no model runtime: transformers.js and ONNX Runtime are only in the engine worker', () => {
+    const html = readFileSync(join(outDir, 'index.html'), 'utf8');
+    const pageScripts = [...html.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(pageScripts.length).toBeGreaterThan(0);
+    for (const script of pageScripts) {
+      const code = readFileSync(join(outDir, script), 'utf8');
+      expect(code).not.toMatch(/InferenceSession|AutoTokenizer|onnxruntime/);
+      // The worker's chunk holds them; the page only names the worker.
+      expect(code).toMatch(/engine-worker-[\w-]+\.js/);
+    }
+    const workerChunk = readdirSync(join(outDir, 'assets')).find((f) => /^engine-worker-.*\.js$/.test(f))!;
+    expect(readFileSync(join(outDir, 'assets', workerChunk), 'utf8')).toMatch(/exposeRAGEngine|engine-init/);
   });
 
   test('the page made no request to another origin', () => {

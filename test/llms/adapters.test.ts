@@ -12,7 +12,7 @@ import { WebLLM } from '../../src/llms/webllm/web-llm.js';
 import { StreamingResponse } from '../../src/responses/streaming-response.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { getResponseSynthesizer } from '../../src/synthesizers/response-synthesizer.js';
-import { createWorkerEngine } from '../../src/worker/worker-llm.js';
+import { WorkerLLM } from '../../src/worker/worker-llm.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { FIXTURE_DECODER, FIXTURE_SOURCE } from '../support/fixtures.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
@@ -33,7 +33,7 @@ afterAll(async () => {
 const adapters: [string, () => Promise<LLM>][] = [
   ['TransformersLLM (fixture model)', async () => new TransformersLLM({ model: FIXTURE_DECODER, device: 'wasm', maxNewTokens: 30, modelSource: FIXTURE_SOURCE })],
   ['WebLLM (scripted MLC engine)', async () => new WebLLM({ engine: new ScriptedMLCEngine() })],
-  ['WorkerLLM (fixture model in a worker)', () => createWorkerEngine(worker)],
+  ['WorkerLLM (fixture model in a worker)', () => WorkerLLM.connect(worker)],
   ['OpenAICompatibleLLM (local SSE server)', async () => new OpenAICompatibleLLM({ baseURL: `${server}/v1`, model: 'normal', apiKey: 'test-key' })],
   ['LangChainLLM (FakeListChatModel)', async () => new LangChainLLM(new FakeListChatModel({ responses: ['A fake LangChain answer.'], sleep: 2 }))],
   ['ChromeBuiltinLLM (scripted Prompt API)', async () => new ChromeBuiltinLLM({ api: scriptedPromptApi('available').api })],

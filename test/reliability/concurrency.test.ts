@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
-import { createWorkerEngine } from '../../src/worker/worker-llm.js';
+import { WorkerLLM } from '../../src/worker/worker-llm.js';
 import { tracedPort } from '../support/traced-port.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
@@ -74,7 +74,7 @@ describe('load and concurrency', () => {
   test('abort storm through a worker LLM leaves no reply handler behind', async () => {
     const worker = new Worker(new URL('../support/llm-worker.ts', import.meta.url), { type: 'module', name: JSON.stringify({ maxNewTokens: 40 }) });
     const traced = tracedPort(worker);
-    const llm = await createWorkerEngine(traced.port);
+    const llm = await WorkerLLM.connect(traced.port);
     try {
       const engine = index.asQueryEngine({ llm, streaming: true, similarityTopK: 1 });
       for (let i = 0; i < 50; i++) {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { ModelLoadError, WorkerError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
-import { createWorkerEngine } from '../../src/worker/worker-llm.js';
+import { WorkerLLM } from '../../src/worker/worker-llm.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { foreignRequests } from '../support/fixtures.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
@@ -13,7 +13,7 @@ const spawn = (settings: Record<string, unknown> = {}) =>
 
 const worker = spawn({ maxNewTokens: 60 });
 const traced = tracedPort(worker);
-const llm = await createWorkerEngine(traced.port);
+const llm = await WorkerLLM.connect(traced.port);
 const name = uniqueName('worker');
 const vectorStore = await IndexedDBVectorStore.open(name);
 const index = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel: fixtureEmbedding(), vectorStore });
@@ -26,7 +26,7 @@ afterAll(async () => {
   expect(foreignRequests()).toEqual([]);
 });
 
-describe('the LLM in a Web Worker, through createWorkerEngine', () => {
+describe('the LLM in a Web Worker, through WorkerLLM.connect', () => {
   test('engines run unchanged on the worker LLM; only deltas cross over', async () => {
     expect(llm.metadata).toMatchObject({ model: 'fixtures/llama-tiny', supportsStreaming: true, numOutput: 60 });
     const response = await index.asQueryEngine({ llm, streaming: true, similarityTopK: 1, responseMode: 'refine' }).query('What did the author do growing up?');
@@ -42,7 +42,7 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
   test('break and abort mid-stream stop generation in the worker; the next query works', async () => {
     const longWorker = spawn({ maxNewTokens: 400 });
     const longTraced = tracedPort(longWorker);
-    const longLLM = await createWorkerEngine(longTraced.port);
+    const longLLM = await WorkerLLM.connect(longTraced.port);
     const engine = index.asQueryEngine({ llm: longLLM, streaming: true, similarityTopK: 1 });
     const broken = await engine.query('cat');
     let n = 0;
@@ -68,7 +68,7 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
   test('a dead worker never hangs a stream: abort ends it, terminate() rejects it with WorkerError', async () => {
     const doomed = spawn({ maxNewTokens: 400 });
     const doomedTraced = tracedPort(doomed);
-    const doomedLLM = await createWorkerEngine(doomedTraced.port);
+    const doomedLLM = await WorkerLLM.connect(doomedTraced.port);
     const controller = new AbortController();
     const iterator = doomedLLM.streamComplete('Tell me a story.', { signal: controller.signal })[Symbol.asyncIterator]();
     for (let i = 0; i < 3; i++) expect((await iterator.next()).done).toBe(false);
@@ -82,7 +82,7 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
     expect(doomedTraced.open()).toEqual([]);
 
     const second = spawn({ maxNewTokens: 400 });
-    const secondLLM = await createWorkerEngine(second);
+    const secondLLM = await WorkerLLM.connect(second);
     const reading = (async () => {
       for await (const _ of secondLLM.streamComplete('Tell me a story.')) secondLLM.terminate();
     })();
@@ -90,15 +90,15 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
     await expect(secondLLM.complete('again')).rejects.toBeInstanceOf(WorkerError);
   });
 
-  test('a worker that fails to load rejects createWorkerEngine with WorkerError', async () => {
+  test('a worker that fails to load rejects WorkerLLM.connect with WorkerError', async () => {
     const missing = new Worker(new URL('../support/no-such-worker.ts', import.meta.url), { type: 'module' });
-    await expect(createWorkerEngine(missing)).rejects.toBeInstanceOf(WorkerError);
+    await expect(WorkerLLM.connect(missing)).rejects.toBeInstanceOf(WorkerError);
     missing.terminate();
   });
 
   test('the page runs its own work between deltas while the worker generates (how long it waits is a bench figure)', async () => {
     const busy = spawn({ maxNewTokens: 400 });
-    const busyLLM = await createWorkerEngine(busy);
+    const busyLLM = await WorkerLLM.connect(busy);
     await busyLLM.complete('warm up');
     // Order of events, not durations: page tasks interleave with deltas when generation is off the main thread.
     const events: string[] = [];
@@ -123,7 +123,7 @@ describe('the LLM in a Web Worker, through createWorkerEngine', () => {
 
   test('errors cross the boundary as errors with their name and class', async () => {
     const broken = spawn({ model: 'fixtures/no-such-model' });
-    const brokenLLM = await createWorkerEngine(broken);
+    const brokenLLM = await WorkerLLM.connect(broken);
     const error = await brokenLLM.complete('hi').then(() => undefined, (e: unknown) => e as Error);
     brokenLLM.dispose();
     broken.terminate();

@@ -1,0 +1,107 @@
+import type { EventCallback } from '../events.js';
+import { VectorStoreIndex } from '../indices/vector-store-index.js';
+import type { QueryEngineOptions } from '../indices/index-engines.js';
+import type { IngestOptions } from '../ingestion/ingestion-pipeline.js';
+import type { ProgressCallback } from '../progress.js';
+import type { StreamingResponse } from '../responses/streaming-response.js';
+import type { Document } from '../schema/document.js';
+import type { LoadSnapshotResult } from '../snapshot/store-snapshot.js';
+import type { RefDocInfo } from '../storage/vector-store.js';
+import type { ResponseMode } from '../synthesizers/response-synthesizer.js';
+
+export interface RAGQueryOptions {
+  signal?: AbortSignal;
+  /** Retrieval and LLM events (`llm-delta` too), as `asQueryEngine`'s `onEvent` reports them. */
+  onEvent?: EventCallback;
+}
+
+export interface LoadSnapshotOptions extends IngestOptions {
+  /** Names the snapshot in the store. @default the URL's path */
+  name?: string;
+}
+
+/**
+ * The whole pipeline behind one interface, as web-llm's `MLCEngineInterface` is for a model: an
+ * index and an LLM that answer questions with streamed answers and keep their documents.
+ * {@link LocalRAGEngine} runs in the calling thread; `WorkerRAGEngine` (entry `pagerag/client`)
+ * runs one in a Web Worker, served there by `exposeRAGEngine`, so nothing heavy runs on the page.
+ */
+export interface RAGEngine {
+  /** The models in use. */
+  readonly info: { llm: string; embedModel: string };
+  /** Loads the embedding model and the LLM ahead of the first question. */
+  load(options?: { onProgress?: ProgressCallback }): Promise<void>;
+  /** Retrieves, then streams the answer: resolves when the LLM has started, with `sourceNodes` already there. */
+  query(question: string, options?: RAGQueryOptions): Promise<StreamingResponse>;
+  /** Adds new documents and re-embeds changed ones (by content hash); per document, whether it was written. */
+  refreshRefDocs(documents: readonly Document[], options?: IngestOptions): Promise<boolean[]>;
+  /** Removes a document; `false` when it was not stored. */
+  deleteRefDoc(refDocId: string): Promise<boolean>;
+  listRefDocs(): Promise<RefDocInfo[]>;
+  /** Loads a prebuilt snapshot (from `pagerag build-index` or `pagerag/vite`) into the store. */
+  loadSnapshot(url: string | URL, options?: LoadSnapshotOptions): Promise<LoadSnapshotResult | undefined>;
+  /** Deletes every document. */
+  clear(): Promise<void>;
+}
+
+/** The response modes whose answer streams (one final LLM call). */
+export type StreamingResponseMode = Exclude<ResponseMode, 'no_text' | 'context_only' | 'accumulate' | 'compact_accumulate'>;
+
+export interface LocalRAGEngineOptions extends Omit<QueryEngineOptions<true, StreamingResponseMode>, 'streaming' | 'onEvent'> {
+  index: VectorStoreIndex;
+}
+
+/**
+ * A {@link RAGEngine} in this thread: a `VectorStoreIndex` and an LLM with the query settings of
+ * `asQueryEngine`, always streaming. In a worker, hand it to `exposeRAGEngine`.
+ *
+ * @example
+ * const engine = new LocalRAGEngine({ index, llm, similarityTopK: 2 });
+ * const response = await engine.query('What did the author do growing up?');
+ * for await (const delta of response.responseGen) output.append(delta);
+ */
+export class LocalRAGEngine implements RAGEngine {
+  readonly index: VectorStoreIndex;
+  private readonly options: LocalRAGEngineOptions;
+
+  constructor(options: LocalRAGEngineOptions) {
+    this.index = options.index;
+    this.options = options;
+  }
+
+  get info(): { llm: string; embedModel: string } {
+    return { llm: this.options.llm.metadata.model, embedModel: this.index.embedModel.modelId };
+  }
+
+  async load(options: { onProgress?: ProgressCallback } = {}): Promise<void> {
+    await this.index.embedModel.load(options);
+    await this.options.llm.load?.(options);
+  }
+
+  query(question: string, options: RAGQueryOptions = {}): Promise<StreamingResponse> {
+    const { index: _, ...queryOptions } = this.options;
+    const engine = this.index.asQueryEngine({ ...queryOptions, streaming: true, ...(options.onEvent && { onEvent: options.onEvent }) });
+    return engine.query(question, options.signal ? { signal: options.signal } : {}) as Promise<StreamingResponse>;
+  }
+
+  refreshRefDocs(documents: readonly Document[], options: IngestOptions = {}): Promise<boolean[]> {
+    return this.index.refreshRefDocs(documents, options);
+  }
+
+  deleteRefDoc(refDocId: string): Promise<boolean> {
+    return this.index.deleteRefDoc(refDocId);
+  }
+
+  listRefDocs(): Promise<RefDocInfo[]> {
+    return this.index.vectorStore.listRefDocs();
+  }
+
+  async loadSnapshot(url: string | URL, options: LoadSnapshotOptions = {}): Promise<LoadSnapshotResult | undefined> {
+    const loaded = await VectorStoreIndex.fromSnapshot(url, { ...options, vectorStore: this.index.vectorStore, embedModel: this.index.embedModel });
+    return loaded.lastSnapshotLoad;
+  }
+
+  clear(): Promise<void> {
+    return this.index.vectorStore.clear();
+  }
+}
