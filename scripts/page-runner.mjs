@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, chromiumExecutable } from './chromium.mjs';
-import { makeFixtures } from './make-fixtures.mjs';
+import { makeFixtures } from './fixtures/make-fixtures.mjs';
 import { ISOLATION_HEADERS } from './static-server.mjs';
 
 export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -10,8 +10,8 @@ import { chromium, type Browser } from 'playwright';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, onTestFailed, test } from 'vitest';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
-import { makeFixtures } from '../../scripts/make-fixtures.mjs';
-import { createRandom } from '../../scripts/onnx-graph.mjs';
+import { makeFixtures } from '../../scripts/fixtures/make-fixtures.mjs';
+import { createRandom } from '../../scripts/fixtures/onnx-graph.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));

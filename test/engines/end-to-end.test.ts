@@ -105,7 +105,7 @@ describe('prompt-format injection', () => {
     expect(ids.filter((id) => id === end)).toHaveLength(2);
   });
 
-  test.skipIf(!smollm)('the same holds with the real SmolLM tokenizer', async () => {
+  test.skipIf(!smollm)('the same holds with the real SmolLM tokenizer (skipped without ../shared/models)', async () => {
     const real = new TransformersLLM({ model: smollm!, device: 'wasm', modelSource: FIXTURE_SOURCE });
     await real.load();
     const ids = real.encodeChat([{ role: 'user', content: attack }]);

@@ -5,7 +5,7 @@ import { SentenceSplitter } from '../../src/ingestion/sentence-splitter.js';
 import type { MetadataFilters } from '../../src/search/metadata-filters.js';
 import { Document } from '../../src/schema/document.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
-import { createRandom } from '../../scripts/onnx-graph.mjs';
+import { createRandom } from '../../scripts/fixtures/onnx-graph.mjs';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
 

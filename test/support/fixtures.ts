@@ -1,6 +1,6 @@
 import type { ModelSource } from '../../src/runtime/transformers-env.js';
 
-/** Fixture models are served by the test server from models/ (built by scripts/make-fixtures.mjs). */
+/** Fixture models are served by the test server from models/ (built by scripts/fixtures/make-fixtures.mjs). */
 export const FIXTURE_SOURCE: ModelSource = {
   localModelPath: '/models/',
   allowRemoteModels: false,

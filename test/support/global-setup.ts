@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { makeFixtures } from '../../scripts/make-fixtures.mjs';
+import { makeFixtures } from '../../scripts/fixtures/make-fixtures.mjs';
 import { runCli } from '../../src/node/cli.js';
 import { startSseServer } from './sse-server.js';
 

@@ -1,4 +1,4 @@
-import { createRandom } from '../../scripts/onnx-graph.mjs';
+import { createRandom } from '../../scripts/fixtures/onnx-graph.mjs';
 
 /**
  * A clustered synthetic set: a normalized Gaussian mixture (cluster centres plus noise), and

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { applyModelSource } from '../../src/runtime/transformers-env.js';
 import { FIXTURE_SOURCE, realTokenizerFixture } from '../support/fixtures.js';
 
-// Built only where ../shared/models exists (see scripts/make-fixtures.mjs).
+// Built only where ../shared/models exists (see scripts/fixtures/make-fixtures.mjs).
 const minilm = await realTokenizerFixture('minilm');
 const smollm = await realTokenizerFixture('smollm');
 
