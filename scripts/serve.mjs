@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Serves the built demo (dist-demo/) with COOP/COEP headers, plus models/ at /models/.
+// Serves the built demo (dist-demo/) with COOP/COEP and the demo's Content-Security-Policy as
+// headers (so the policy binds the engine worker too), plus models/ at /models/.
 //
 //   node scripts/serve.mjs [dir=dist-demo] [--port 5173] [--host 127.0.0.1]
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStaticServer } from './static-server.mjs';
+import { DEMO_CSP, startStaticServer } from './static-server.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -24,6 +25,7 @@ const { url } = await startStaticServer({
   models: join(root, 'models'),
   port: Number(option('port', process.env.PORT ?? 5173)),
   host: option('host', '127.0.0.1'),
+  headers: { 'Content-Security-Policy': DEMO_CSP },
 });
 console.log(`pagerag demo: ${url}`);
 console.log(`  on the tiny local fixture models (no downloads): ${url}?models=fixtures`);

@@ -24,10 +24,21 @@ export const ISOLATION_HEADERS = {
 };
 
 /**
- * @param {{ site: string, models?: string, port?: number, host?: string }} options
+ * The demo's Content-Security-Policy, sent as a header on every response: a `<meta>` policy binds
+ * only the page, while a header on the worker's script binds the engine worker too (where the
+ * model and the index run). `index.html` carries the same policy as a meta tag for hosts that
+ * cannot set headers. `blob:` stays in script-src: ONNX Runtime Web imports its threaded WASM glue
+ * from a blob: URL (without it: "no available backend found", the demo cannot embed).
+ */
+export const DEMO_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; style-src 'self'; img-src 'self' data:; connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co https://raw.githubusercontent.com; object-src 'none'; base-uri 'self'; form-action 'none'";
+
+/**
+ * `headers` are sent with every file (the demo's CSP: `{ 'Content-Security-Policy': DEMO_CSP }`).
+ * @param {{ site: string, models?: string, port?: number, host?: string, headers?: Record<string, string> }} options
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export function startStaticServer({ site, models, port = 0, host = '127.0.0.1' }) {
+export function startStaticServer({ site, models, port = 0, host = '127.0.0.1', headers: extraHeaders = {} }) {
   const resolveFile = (urlPath) => {
     const path = decodeURIComponent(urlPath.split('?')[0]);
     const inModels = models && path.startsWith('/models/');
@@ -39,7 +50,7 @@ export function startStaticServer({ site, models, port = 0, host = '127.0.0.1' }
   };
   const server = createServer((req, res) => {
     const file = resolveFile(req.url ?? '/');
-    const headers = { ...ISOLATION_HEADERS, 'Cache-Control': 'no-cache' };
+    const headers = { ...ISOLATION_HEADERS, ...extraHeaders, 'Cache-Control': 'no-cache' };
     if (!file || !existsSync(file)) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('Not found');
       return;

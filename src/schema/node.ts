@@ -1,3 +1,6 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import { checkMetadata } from './metadata.js';
+
 /** Metadata values are JSON-like so they survive IndexedDB and worker boundaries. */
 export type MetadataValue = string | number | boolean | null | MetadataValue[] | { [key: string]: MetadataValue };
 export type Metadata = Record<string, MetadataValue>;
@@ -27,9 +30,20 @@ export class TextNode {
     startCharIdx?: number;
     endCharIdx?: number;
   }) {
+    if (typeof init?.text !== 'string') throw new InvalidArgumentError(`Expected the node's text to be a string, got ${describeValue(init?.text)}.`);
+    if (init.id !== undefined && (typeof init.id !== 'string' || init.id === '')) {
+      throw new InvalidArgumentError(`Expected the node's id to be a non-empty string, got ${describeValue(init.id)}.`);
+    }
+    if (init.refDocId !== undefined && typeof init.refDocId !== 'string') {
+      throw new InvalidArgumentError(`Expected the node's refDocId to be a string, got ${describeValue(init.refDocId)}.`);
+    }
+    for (const key of ['startCharIdx', 'endCharIdx'] as const) {
+      const offset = init[key];
+      if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) throw new InvalidArgumentError(`Expected the node's ${key} to be an integer >= 0, got ${describeValue(offset)}.`);
+    }
     this.id = init.id ?? crypto.randomUUID();
     this.text = init.text;
-    this.metadata = init.metadata ?? {};
+    this.metadata = checkMetadata(init.metadata, `metadata of "${this.id}"`);
     this.refDocId = init.refDocId;
     this.startCharIdx = init.startCharIdx;
     this.endCharIdx = init.endCharIdx;

@@ -127,11 +127,19 @@ export function compileInt8DotKernel(): Promise<WebAssembly.Module | undefined> 
   return compiled;
 }
 
-/** An instance over its own memory of `pages` × 64 KiB (grown later with `memory.grow`). */
+/**
+ * An instance of the compiled kernel over its own memory of `pages` × 64 KiB (grown later with
+ * `memory.grow`), made synchronously (the module is tiny). Throws a RangeError when the browser has
+ * no WebAssembly memory left to give.
+ */
+export function createInt8DotKernel(module: WebAssembly.Module, pages: number): Int8DotKernel {
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return { memory, dots: instance.exports.dots as Int8DotKernel['dots'] };
+}
+
+/** {@link createInt8DotKernel} once the module is compiled; `undefined` without WebAssembly SIMD. */
 export async function instantiateInt8DotKernel(pages: number): Promise<Int8DotKernel | undefined> {
   const module = await compileInt8DotKernel();
-  if (!module) return undefined;
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return { memory, dots: instance.exports.dots as Int8DotKernel['dots'] };
+  return module && createInt8DotKernel(module, pages);
 }

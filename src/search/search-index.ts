@@ -2,7 +2,7 @@ import type { Metadata } from '../schema/node.js';
 import { BM25Index, type BM25Params } from './bm25-index.js';
 import { fuseResults, hybridPlan } from './fuse-results.js';
 import { Int8Index } from './int8-index.js';
-import { instantiateInt8DotKernel } from './int8-dot-kernel.js';
+import { compileInt8DotKernel, createInt8DotKernel } from './int8-dot-kernel.js';
 import type { KeywordTerms } from './keyword-codec.js';
 import { matchesFilters, type MetadataFilters } from './metadata-filters.js';
 import { VectorMatrix } from './vector-matrix.js';
@@ -38,6 +38,8 @@ export interface SearchQuery {
  */
 export class SearchIndex<R extends SearchRow> {
   private readonly keywords: BM25Index<R>;
+  /** Which document holds each node id: node ids are unique across the index. */
+  private readonly docOfNode = new Map<string, string>();
 
   private constructor(
     private readonly matrix: VectorMatrix<R>,
@@ -48,8 +50,10 @@ export class SearchIndex<R extends SearchRow> {
 
   /** An empty index for vectors of `dimensions`, with the int8 first pass where WebAssembly SIMD is available. */
   static async create<R extends SearchRow>(dimensions: number, capacity: number, bm25: BM25Params = {}): Promise<SearchIndex<R>> {
-    const kernel = await instantiateInt8DotKernel(1);
-    return new SearchIndex<R>(new VectorMatrix<R>(dimensions, capacity, kernel && new Int8Index(kernel, dimensions)), bm25);
+    const module = await compileInt8DotKernel();
+    // Made when the matrix first grows large enough for two stages: a small store holds no wasm memory.
+    const int8 = module && (() => new Int8Index(createInt8DotKernel(module, 1), dimensions));
+    return new SearchIndex<R>(new VectorMatrix<R>(dimensions, capacity, int8), bm25);
   }
 
   get dimensions(): number {
@@ -69,12 +73,20 @@ export class SearchIndex<R extends SearchRow> {
   /** Appends rows: `vectors` holds them back to back, `keywords` one entry per row. */
   add(rows: readonly R[], vectors: Float32Array, keywords: readonly KeywordTerms[]): void {
     this.matrix.append(rows, vectors);
-    rows.forEach((row, i) => this.keywords.add(row, keywords[i]!));
+    rows.forEach((row, i) => {
+      this.keywords.add(row, keywords[i]!);
+      this.docOfNode.set(row.nodeId, row.refDocId);
+    });
   }
 
   removeRefDoc(refDocId: string): void {
-    this.matrix.removeRefDoc(refDocId);
+    for (const row of this.matrix.removeRefDoc(refDocId)) this.docOfNode.delete(row.nodeId);
     this.keywords.removeRefDoc(refDocId);
+  }
+
+  /** The document that holds node `nodeId`, if any. */
+  refDocOfNode(nodeId: string): string | undefined {
+    return this.docOfNode.get(nodeId);
   }
 
   /** Top rows for `query`, highest score first. */

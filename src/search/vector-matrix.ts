@@ -32,20 +32,58 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   private deleted = 0;
 
   private approx = new Float32Array(0);
+  private int8: Int8Index | undefined;
+  private makeInt8: (() => Int8Index | undefined) | undefined;
 
   constructor(
     readonly dimensions: number,
     initialCapacity = 1024,
-    private readonly int8: Int8Index | undefined = undefined,
+    /**
+     * The int8 first pass: an index, or a function that makes one when the matrix first reaches
+     * the size where two stages pay (so small stores hold no WebAssembly memory at all).
+     */
+    int8: Int8Index | (() => Int8Index | undefined) | undefined = undefined,
   ) {
     this.data = new Float32Array(initialCapacity * dimensions);
     this.inverseNorms = new Float32Array(initialCapacity);
-    int8?.reserve(initialCapacity);
+    if (typeof int8 === 'function') this.makeInt8 = int8;
+    else this.int8 = int8;
   }
 
   /** Whether searches can use the int8 first pass. */
   get hasInt8(): boolean {
-    return this.int8 !== undefined;
+    return this.int8 !== undefined || this.makeInt8 !== undefined;
+  }
+
+  /**
+   * Runs a step on the int8 index. WebAssembly memory is finite (each memory reserves address
+   * space; a page with very many indexes, or a huge one, can run out): then searches go on in
+   * float32 alone, exact and slower, instead of failing.
+   */
+  private withInt8(step: (int8: Int8Index) => void): void {
+    if (!this.int8) return;
+    try {
+      step(this.int8);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      this.int8 = undefined;
+      this.makeInt8 = undefined;
+    }
+  }
+
+  /** Makes the lazy int8 index once the matrix is large enough, with every row so far. */
+  private int8WhenDue(): void {
+    if (this.int8 || !this.makeInt8 || this.rows.length < TWO_STAGE_MIN_ROWS) return;
+    try {
+      this.int8 = this.makeInt8();
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+    this.makeInt8 = undefined;
+    this.withInt8((int8) => {
+      int8.reserve(this.inverseNorms.length);
+      for (let row = 0; row < this.rows.length; row++) int8.set(row, this.data, row * this.dimensions);
+    });
   }
 
   /** Live rows. */
@@ -64,24 +102,28 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       let norm = 0;
       for (let d = row * dims, end = d + dims; d < end; d++) norm += this.data[d]! * this.data[d]!;
       this.inverseNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      this.int8?.set(row, this.data, row * dims);
+      this.withInt8((int8) => int8.set(row, this.data, row * dims));
       const info = infos[i]!;
       this.rows.push(info);
       const list = this.rowsByRefDoc.get(info.refDocId);
       if (list) list.push(row);
       else this.rowsByRefDoc.set(info.refDocId, [row]);
     }
+    this.int8WhenDue();
   }
 
-  /** Removes every row of a document. */
-  removeRefDoc(refDocId: string): void {
+  /** Removes every row of a document; returns them. */
+  removeRefDoc(refDocId: string): R[] {
+    const removed: R[] = [];
     for (const row of this.rowsByRefDoc.get(refDocId) ?? []) {
+      removed.push(this.rows[row]!);
       this.rows[row] = undefined;
       this.inverseNorms[row] = 0;
       this.deleted++;
     }
     this.rowsByRefDoc.delete(refDocId);
     if (this.deleted > 0 && this.deleted * 4 > this.rows.length) this.squeeze();
+    return removed;
   }
 
   /** Calls `visit` on every live row. */
@@ -158,7 +200,7 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       if (!info) continue;
       if (write !== read) {
         this.data.copyWithin(write * dims, read * dims, (read + 1) * dims);
-        this.int8?.move(read, write);
+        this.withInt8((int8) => int8.move(read, write));
         this.inverseNorms[write] = this.inverseNorms[read]!;
         this.rows[write] = info;
       }

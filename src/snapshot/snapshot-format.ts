@@ -6,6 +6,7 @@
 //
 // All numbers are little-endian. `header.contentHash` is the SHA-256 of the body, checked before
 // anything is stored. Sections a reader does not know are skipped unless flagged required.
+import { checkRows } from './check-rows.js';
 import { SnapshotFormatError, describeValue } from '../errors.js';
 import type { Metadata } from '../schema/node.js';
 import { decodeKeywordRows, encodeKeywordRows, type KeywordTerms } from '../search/keyword-codec.js';
@@ -242,6 +243,7 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot
   if (!Array.isArray(docRows) || docRows.length !== header.counts.documents || !Array.isArray(nodeRows) || nodeRows.length !== nodeCount) {
     throw new SnapshotFormatError(`The snapshot lists ${header.counts.documents} documents and ${nodeCount} nodes in its header but holds ${docRows?.length} and ${nodeRows?.length}: the file is corrupted.`);
   }
+  checkRows(docRows, nodeRows);
   let at = 0;
   const documents = docRows.map((d): SnapshotDocument => {
     const rows = nodeRows.slice(at, (at += d.nodes));
@@ -296,7 +298,10 @@ function readSections(body: Uint8Array): Promise<Map<string, Uint8Array>> {
       if (flags & FLAG_REQUIRED) throw new SnapshotFormatError(`The snapshot needs section "${tag}", which this pagerag does not know. Update pagerag.`);
       continue;
     }
-    entries.push(flags & FLAG_GZIP ? gunzip(payload, `snapshot section "${tag}"`).then((bytes) => [tag, bytes]) : Promise.resolve([tag, payload]));
+    const entry: Promise<[string, Uint8Array]> = flags & FLAG_GZIP ? gunzip(payload, `snapshot section "${tag}"`).then((bytes) => [tag, bytes]) : Promise.resolve([tag, payload]);
+    // Handled now: if a later section throws, this promise is dropped and must not reject unhandled.
+    entry.catch(() => {});
+    entries.push(entry);
   }
   return Promise.all(entries).then((all) => new Map(all));
 }

@@ -50,3 +50,22 @@ export function prepareDocuments(documents: readonly StoredDocument[], dims: num
   }
   return { nodes, vectors, keywords };
 }
+
+/**
+ * Refuses node ids that another stored document holds (an `idFunc` that leaves out the document
+ * id): two documents cannot share a node, or a hit would return the other document's text.
+ * Documents this write replaces give their ids up.
+ */
+export function checkNodeIdsFree(documents: readonly StoredDocument[], refDocOfNode: (nodeId: string) => string | undefined): void {
+  const replaced = new Set(documents.map((d) => d.refDocId));
+  for (const doc of documents) {
+    for (const node of doc.nodes) {
+      const owner = refDocOfNode(node.id);
+      if (owner !== undefined && !replaced.has(owner)) {
+        throw new InvalidArgumentError(
+          `Node id "${node.id}" of document "${doc.refDocId}" is already stored for document "${owner}". Node ids must be unique across documents: include the document id (see SentenceSplitter's idFunc).`,
+        );
+      }
+    }
+  }
+}

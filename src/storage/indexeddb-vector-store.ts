@@ -3,7 +3,7 @@ import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, d
 import type { TextNode } from '../schema/node.js';
 import type { BM25Params } from '../search/bm25-index.js';
 import { BaseVectorStore } from './base-vector-store.js';
-import { prepareDocuments } from './document-batch.js';
+import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
 import { contentsOf, recordProblems, type AllRecords } from './indexeddb/read-records.js';
 import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema } from './indexeddb/schema.js';
@@ -70,6 +70,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
     // Made before the transaction: an await between commit and the memory update could interleave another write.
     const index = await this.searchIndex(dims);
+    checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     const segmentId = await writeTransaction(
       await this.connection(),
       ['meta', 'segments', 'pages', 'docs'],

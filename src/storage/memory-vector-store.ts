@@ -4,7 +4,7 @@ import type { BM25Params } from '../search/bm25-index.js';
 import type { KeywordTerms } from '../search/keyword-codec.js';
 import type { SearchRow } from '../search/search-index.js';
 import { BaseVectorStore } from './base-vector-store.js';
-import { prepareDocuments } from './document-batch.js';
+import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities } from './vector-store.js';
 
 interface MemoryRow extends SearchRow {
@@ -50,6 +50,7 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
     const dims = embedModel.dimensions;
     const batch = prepareDocuments(documents, dims);
     const index = await this.searchIndex(dims);
+    checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     // Checked again after the await: another write may have set the model meanwhile.
     this.assertEmbedModel(embedModel);
     this.model ??= { model: embedModel.model, dimensions: dims };

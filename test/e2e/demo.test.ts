@@ -1,12 +1,13 @@
 // Playwright against the BUILT demo, served locally, in Debian's Chromium, on the fixture models.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
-import { startStaticServer } from '../../scripts/static-server.mjs';
+import { DEMO_CSP, startStaticServer } from '../../scripts/static-server.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const shots = join(root, 'test', 'screenshots');
@@ -36,7 +37,7 @@ async function askAndWait(question: string, state: 'done' | 'stopped' = 'done'):
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   await build({ configFile: join(root, 'vite.demo.config.ts'), configLoader: 'runner', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  server = await startStaticServer({ site: outDir, models: join(root, 'models') });
+  server = await startStaticServer({ site: outDir, models: join(root, 'models'), headers: { 'Content-Security-Policy': DEMO_CSP } });
   browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   context.on('request', (request) => requests.push(request.url()));
@@ -148,4 +149,29 @@ describe('the built demo on the fixture models', () => {
     expect(requests.length).toBeGreaterThan(5);
     expect(foreign).toEqual([]);
   });
+  // Last: the blocked attempts below must not count as the page's own requests in the test above.
+  test('the Content-Security-Policy binds the engine worker too: a fetch to another origin never leaves it', async () => {
+    let reached = 0;
+    const foreign = createServer((_, res) => {
+      reached++;
+      res.writeHead(200, { 'Access-Control-Allow-Origin': '*' }).end('leaked');
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(foreign.address() as { port: number }).port}/exfiltrate`;
+    try {
+      const worker = page.workers().find((w) => w.url().includes('engine-worker'));
+      expect(worker).toBeDefined();
+      const fromWorker = await worker!.evaluate((target) => fetch(target).then(() => 'allowed', () => 'blocked'), url);
+      const fromPage = await page.evaluate((target) => fetch(target).then(() => 'allowed', () => 'blocked'), url);
+      expect([fromWorker, fromPage]).toEqual(['blocked', 'blocked']);
+      expect(reached).toBe(0);
+    } finally {
+      foreign.close();
+    }
+    const response = await fetch(`${server.url}assets/${readdirSync(join(outDir, 'assets')).find((f) => f.startsWith('engine-worker-'))}`);
+    expect(response.headers.get('content-security-policy')).toBe(DEMO_CSP);
+    // The meta tag (for hosts without headers) says the same.
+    expect(readFileSync(join(outDir, 'index.html'), 'utf8')).toContain(`content="${DEMO_CSP}"`);
+  });
+
 });

@@ -3,7 +3,7 @@ import {
   DimensionMismatchError,
   EmbeddingModelMismatchError,
   InvalidArgumentError,
-  StorageQuotaError,
+  StorageQuotaError, StorageWriteError,
 } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { SimilarityPostprocessor } from '../../src/postprocessors/similarity-postprocessor.js';
@@ -198,5 +198,27 @@ describe('VectorStoreIndex on the fixture encoder and real IndexedDB', () => {
     expect(await vectorStore.verify()).toEqual([]);
     const after = await index.asRetriever({ similarityTopK: 3 }).retrieve('cat and dog');
     expect(ids(after)).toEqual(ids(before));
+  });
+
+  test('a write whose every request succeeds but whose transaction fails to commit changes nothing, in memory either', async () => {
+    const { index, vectorStore } = await buildIndex();
+    const count = vectorStore.count;
+    const originalPut = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      const request = originalPut.apply(this, args);
+      // The request succeeds; then the transaction is aborted, as a failed commit would end it.
+      if (this.name === 'docs') request.addEventListener('success', () => this.transaction.abort());
+      return request;
+    };
+    try {
+      await expect(index.insert(new Document({ id: 'uncommitted', text: 'zebra giraffe savanna' }))).rejects.toBeInstanceOf(StorageWriteError);
+    } finally {
+      IDBObjectStore.prototype.put = originalPut;
+    }
+    // Memory follows only a committed write: no row of the aborted document is searchable.
+    expect(vectorStore.count).toBe(count);
+    expect((await index.asRetriever({ mode: 'bm25', similarityTopK: 5 }).retrieve('zebra giraffe savanna')).map((r) => r.node.refDocId)).not.toContain('uncommitted');
+    expect(await vectorStore.getRefDoc('uncommitted')).toBeUndefined();
+    expect(await vectorStore.verify()).toEqual([]);
   });
 });

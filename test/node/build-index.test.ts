@@ -56,6 +56,23 @@ describe('pagerag build-index', () => {
     const third = await pagerag('build-index', 'site', '-o', 'c.pagerag', ...MODEL, '--cache', cache, '-q');
     expect(third.stdout).toMatch(/1 files embedded, 3 from cache/);
     cpSync(join(root, 'test', 'fixtures', 'site', 'notes.txt'), join(work, 'site', 'notes.txt'));
+
+    // A cache entry corrupted twice over (a byte inside its first gzip section, and the next
+    // section's length): the decompression started for the first must not become an unhandled
+    // rejection that kills the command; the file is embedded again instead.
+    const entries = readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const entry of entries) {
+      const file = join(entry.parentPath, entry.name);
+      const bytes = readFileSync(file);
+      const { bodyOffset } = readSnapshotHeader(new Uint8Array(bytes));
+      const firstLength = bytes.readUInt32LE(bodyOffset + 8);
+      bytes[bodyOffset + 16 + 12]! ^= 0xff;
+      bytes.writeUInt32LE(0xfffffff0, bodyOffset + Math.ceil((16 + firstLength) / 8) * 8 + 8);
+      writeFileSync(file, bytes);
+    }
+    const fourth = await pagerag('build-index', 'site', '-o', 'd.pagerag', ...MODEL, '--cache', cache, '-q');
+    expect([fourth.code, fourth.stderr]).toEqual([0, '']);
+    expect(fourth.stdout).toMatch(/4 files embedded, 0 from cache/);
   });
 
   test('globs, int8 vectors and clear errors', async () => {

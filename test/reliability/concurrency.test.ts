@@ -1,7 +1,8 @@
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, inject, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { WorkerLLM } from '../../src/worker/worker-llm.js';
+import { OpenAICompatibleLLM } from '../../src/llms/remote/openai-compatible-llm.js';
 import { tracedPort } from '../support/traced-port.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
@@ -61,7 +62,8 @@ describe('load and concurrency', () => {
           for await (const _ of response.responseGen) controller.abort();
         });
         if (i % 3 === 0) controller.abort();
-        await pending.catch((error: unknown) => expect((error as Error).name).toBe('AbortError'));
+        // Every aborted query rejects: none completes as if nothing happened.
+        await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
       }
     });
     expect(counts.added).toBeGreaterThan(0);
@@ -69,6 +71,21 @@ describe('load and concurrency', () => {
     expect(llm.activeTimers).toBe(0);
     const answer = await (await engine.query('after the storm')).getResponse();
     expect(answer.response).toBe('one two three four five six');
+  });
+
+  test('abort storm through the OpenAI-compatible adapter: each rejects, no abort listener left on the signals', async () => {
+    const llm = new OpenAICompatibleLLM({ baseURL: `${inject('sseServer')}/v1`, model: 'slow' });
+    const counts = await countSignalListeners(async () => {
+      for (let i = 0; i < 30; i++) {
+        const controller = new AbortController();
+        const reading = (async () => {
+          for await (const _ of llm.streamComplete('x', { signal: controller.signal })) controller.abort();
+        })();
+        await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+      }
+    });
+    expect(counts.added).toBeGreaterThan(0);
+    expect(counts.removed).toBe(counts.added);
   });
 
   test('abort storm through a worker LLM leaves no reply handler behind', async () => {

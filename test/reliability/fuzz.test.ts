@@ -29,7 +29,30 @@ function nested(depth: number): Record<string, unknown> {
   return depth === 0 ? { leaf: true } : { level: depth, child: nested(depth - 1) };
 }
 
+const circular: Record<string, unknown> = { a: 1 };
+circular.self = circular;
+const throwingGetter = Object.defineProperty({}, 'boom', {
+  enumerable: true,
+  get() {
+    throw new Error('getter exploded');
+  },
+});
 const VALUES: unknown[] = [undefined, null, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 'x', true, [], {}, [1, 'a'], nested(40), () => 1, Symbol('s')];
+/** Metadata a careless app could pass: each must be refused with a named error that names the key, or stored whole. */
+const METADATA: unknown[] = [
+  { big: 10n },
+  { self: circular },
+  { fn: () => 1 },
+  { sym: Symbol('s') },
+  throwingGetter,
+  { when: new Date(0) },
+  { map: new Map([['a', 1]]) },
+  { nan: Number.NaN },
+  { list: [1, [2, [3, { deep: nested(20) }]]] },
+  { ok: 'plain', n: 3 },
+  'not an object',
+  null,
+];
 const arbitrary = () => (random.uniform() < 0.5 ? pick(TEXTS) : pick(VALUES));
 
 const name = uniqueName('fuzz');
@@ -68,7 +91,9 @@ describe('hostile and malformed input', () => {
       if (kind === 0) {
         count(await attempt('splitter', () => splitter.splitText(arbitrary() as string)));
       } else if (kind === 1) {
-        count(await attempt('Document', () => new Document({ text: arbitrary() as string, id: random.uniform() < 0.2 ? (arbitrary() as string) : `fuzz-${i}`, metadata: (random.uniform() < 0.5 ? { deep: nested(30), s: pick(TEXTS) } : arbitrary()) as Record<string, never> })));
+        // Built and inserted: hostile metadata must be refused before it reaches the store.
+        const metadata = (random.uniform() < 0.5 ? pick(METADATA) : random.uniform() < 0.5 ? { deep: nested(30), s: pick(TEXTS) } : arbitrary()) as Record<string, never>;
+        count(await attempt('Document + insert', () => index.insert(new Document({ text: arbitrary() as string, id: random.uniform() < 0.2 ? (arbitrary() as string) : `fuzz-${i}`, metadata }))));
       } else if (kind === 2) {
         count(
           await attempt('insert', async () => {
@@ -91,15 +116,33 @@ describe('hostile and malformed input', () => {
         count(await attempt('bm25', () => index.asRetriever({ mode: pick(['bm25', 'hybrid', 'vector', 'other'] as 'bm25'[]), similarityTopK: 3 }).retrieve(pick(TEXTS))));
       }
     }
-    // One 5 MB text through the splitter and the document hash.
+    // One 5 MB text through the whole pipeline: split, hash, embed, store, then found again.
     const huge = `${'A long paragraph of words about rivers and mountains. '.repeat(20)}\n\n`.repeat(4700);
     expect(huge.length).toBeGreaterThan(5_000_000);
-    count(await attempt('5 MB splitter', () => splitter.splitText(huge), 120_000));
+    expect(await attempt('5 MB insert', () => index.insert(new Document({ id: 'huge', text: huge })), 240_000)).toBe('ok');
+    expect((await vectorStore.getRefDocs(['huge']))[0]?.nodeIds.length).toBeGreaterThan(100);
     tried++;
     console.log(`fuzz: ${tried} calls, ${outcomes.ok} worked, ${outcomes.error} threw named errors`);
     expect(tried).toBeGreaterThanOrEqual(1000);
     expect(outcomes.ok).toBeGreaterThan(100);
     expect(outcomes.error).toBeGreaterThan(100);
     expect(await vectorStore.verify()).toEqual([]);
-  }, 300_000);
+  }, 400_000);
+
+  test('each kind of hostile metadata is refused with an error that names the key', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ big: 10n }, /metadata of "m"\.big is a bigint/],
+      [{ self: circular }, /\.self\.self refers back to itself/],
+      [{ fn: () => 1 }, /\.fn is a function/],
+      [{ sym: Symbol('s') }, /\.sym is a symbol/],
+      [throwingGetter, /Reading metadata of "m"\.boom threw \(getter exploded\)/],
+      [{ when: new Date(0) }, /\.when is .*toISOString/],
+      [{ nan: Number.NaN }, /\.nan is NaN/],
+      [{ list: [1, [2, { f: () => 1 }]] }, /\.list\[1\]\[1\]\.f is a function/],
+      ['text', /Expected metadata of "m" to be a plain object/],
+    ];
+    for (const [metadata, message] of cases) {
+      expect(() => new Document({ id: 'm', text: 'x', metadata: metadata as Record<string, never> })).toThrow(message);
+    }
+  });
 });

@@ -3,6 +3,8 @@ import { INT8_DOT_WASM, instantiateInt8DotKernel } from '../../src/search/int8-d
 import { Int8Index } from '../../src/search/int8-index.js';
 import { VectorMatrix } from '../../src/search/vector-matrix.js';
 import { clusteredVectors } from '../support/vectors.js';
+import { TextNode } from '../../src/schema/node.js';
+import { MemoryVectorStore } from '../../src/storage/memory-vector-store.js';
 
 describe('int8 SIMD kernel', () => {
   test('is valid WebAssembly and computes exact int8 dot products', async () => {
@@ -59,5 +61,37 @@ describe('two-stage search (int8 shortlist, float32 re-rank)', () => {
     const top = matrix.search(queries[0]!, 1)[0]!;
     matrix.removeRefDoc(top.info.refDocId);
     expect(matrix.search(queries[0]!, 50).some((r) => r.info.refDocId === top.info.refDocId)).toBe(false);
+  });
+});
+
+describe('WebAssembly memory', () => {
+  test('300 small stores open at once each answer (no wasm memory until a store is large)', async () => {
+    const stores = Array.from({ length: 300 }, () => new MemoryVectorStore());
+    const model = { model: 'm', dimensions: 4 };
+    await Promise.all(
+      stores.map((store, i) =>
+        store.add([{ refDocId: `d${i}`, hash: 'h', nodes: [new TextNode({ id: `d${i}#0`, text: `store ${i}`, refDocId: `d${i}` })], vectors: [Float32Array.from([1, i, 0, 0])] }], model),
+      ),
+    );
+    for (const [i, store] of stores.entries()) expect((await store.query({ queryEmbedding: Float32Array.from([1, 0, 0, 0]), similarityTopK: 1 }))[0]!.node.text).toBe(`store ${i}`);
+  });
+
+  test('when no wasm memory can be had, search goes on in float32 alone with the same results', async () => {
+    const dims = 32;
+    const rows = 5000;
+    const { vectors, queries } = clusteredVectors({ rows, dims, queries: 5, clusters: 16, seed: 3 });
+    const infos = Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i}`, metadata: {} }));
+    let asked = 0;
+    const outOfMemory = () => {
+      asked++;
+      throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+    };
+    const matrix = new VectorMatrix<(typeof infos)[number]>(dims, 16, outOfMemory);
+    expect(matrix.hasInt8).toBe(true);
+    matrix.append(infos, vectors);
+    // Asked once, at the size where two stages would start; then never again.
+    expect(asked).toBe(1);
+    expect(matrix.hasInt8).toBe(false);
+    for (const query of queries) expect(matrix.search(query, 10)).toEqual(matrix.search(query, 10, { exact: true }));
   });
 });

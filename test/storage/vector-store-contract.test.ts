@@ -76,6 +76,9 @@ describe.each(IMPLEMENTATIONS)('VectorStore contract: %s', (_name, open) => {
     expect(store.count).toBe(1);
     expect((await store.query({ queryEmbedding: axis(1), similarityTopK: 5 })).map((r) => r.node.refDocId)).toEqual(['b']);
     expect((await store.listRefDocs()).map((d) => d.id)).toEqual(['b']);
+    // A deleted document's node ids are free again.
+    await store.add([{ ...doc('c', [2]), nodes: [new TextNode({ id: 'a#0', text: 'reused id', refDocId: 'c' })] }], MODEL);
+    expect((await store.getRefDocs(['c']))[0]?.nodeIds).toEqual(['a#0']);
     expect(await store.verify()).toEqual([]);
   });
 
@@ -92,6 +95,10 @@ describe.each(IMPLEMENTATIONS)('VectorStore contract: %s', (_name, open) => {
     const clash = doc('other', [2]);
     await expect(store.add([doc('x', [1]), { ...clash, nodes: [new TextNode({ id: 'x#0', text: 'same id', refDocId: 'other' })] }], MODEL)).rejects.toThrow(/node ids to be unique/);
     await expect(store.add([doc('y', [1])], { model: 'another-model', dimensions: 4 })).rejects.toBeInstanceOf(EmbeddingModelMismatchError);
+    // A node id that a stored document holds (an idFunc without the document id) is refused...
+    const thief = { ...doc('thief', [1]), nodes: [new TextNode({ id: 'keep#0', text: 'not keep', refDocId: 'thief' })] };
+    await expect(store.add([thief], MODEL)).rejects.toThrow(/Node id "keep#0" of document "thief" is already stored for document "keep"/);
+    expect((await store.query({ mode: 'keyword', queryStr: 'keep', similarityTopK: 5 })).map((r) => r.node.text)).toEqual(['keep text on axis 0']);
     expect((await store.listRefDocs()).map((d) => d.id)).toEqual(['keep']);
     expect(store.count).toBe(1);
     expect(await store.verify()).toEqual([]);
