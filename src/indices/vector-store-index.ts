@@ -82,7 +82,7 @@ export class VectorStoreIndex {
   static async fromSnapshot(source: SnapshotSource, options: FromSnapshotOptions): Promise<VectorStoreIndex> {
     const index = new VectorStoreIndex(options);
     const { signal, onProgress } = options;
-    const name = options.name ?? (typeof source === 'string' || source instanceof URL ? new URL(String(source), globalThis.location?.href).pathname : 'default');
+    const name = options.name ?? (typeof source === 'string' || source instanceof URL ? snapshotUrl(source).pathname : 'default');
     const target = { vectorStore: index.vectorStore, embedModel: index.embedModel, name, signal, onProgress };
     // The header alone tells whether this snapshot is stored already: then the rest is not read.
     let stored: LoadSnapshotResult | undefined;
@@ -174,5 +174,14 @@ export class VectorStoreIndex {
    */
   asChatEngine<S extends boolean = false, C extends ChatMode = 'condense_plus_context'>(options: ChatEngineOptions<S, C>): ChatEngineFor<S, C> {
     return indexChatEngine((o) => this.asRetriever(o), options);
+  }
+}
+
+/** A snapshot URL, relative ones resolved against the page; a malformed one is an {@link InvalidArgumentError}. */
+function snapshotUrl(source: string | URL): URL {
+  try {
+    return new URL(String(source), globalThis.location?.href);
+  } catch (error) {
+    throw new InvalidArgumentError(`Expected a snapshot URL such as "/docs.pagerag" or "https://example.com/docs.pagerag", got ${describeValue(String(source))}.`, { cause: error });
   }
 }

@@ -102,13 +102,16 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       let norm = 0;
       for (let d = row * dims, end = d + dims; d < end; d++) norm += this.data[d]! * this.data[d]!;
       this.inverseNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      this.withInt8((int8) => int8.set(row, this.data, row * dims));
       const info = infos[i]!;
       this.rows.push(info);
       const list = this.rowsByRefDoc.get(info.refDocId);
       if (list) list.push(row);
       else this.rowsByRefDoc.set(info.refDocId, [row]);
     }
+    // The new rows' int8 copy, as one step (growing wasm memory is what may fail).
+    this.withInt8((int8) => {
+      for (let row = base; row < this.rows.length; row++) int8.set(row, this.data, row * dims);
+    });
     this.int8WhenDue();
   }
 
@@ -200,7 +203,8 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       if (!info) continue;
       if (write !== read) {
         this.data.copyWithin(write * dims, read * dims, (read + 1) * dims);
-        this.withInt8((int8) => int8.move(read, write));
+        // Moving within memory already held cannot fail.
+        this.int8?.move(read, write);
         this.inverseNorms[write] = this.inverseNorms[read]!;
         this.rows[write] = info;
       }

@@ -189,6 +189,9 @@ describe('snapshots', () => {
     expect(vectorStore.count).toBe(readSnapshotHeader(bytes).header.counts.nodes);
     URL.revokeObjectURL(url);
 
+    // A malformed URL is an argument error, not a raw TypeError.
+    await expect(VectorStoreIndex.fromSnapshot('http://[bad', { vectorStore: await openStore(), embedModel: fixtureEmbedding() })).rejects.toThrow(/Expected a snapshot URL/);
+
     const notFound = async () => new Response('missing', { status: 404, statusText: 'Not Found' });
     const missing = await VectorStoreIndex.fromSnapshot('/docs.pagerag', { vectorStore: await openStore(), embedModel: fixtureEmbedding(), fetch: notFound }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(SnapshotFetchError);

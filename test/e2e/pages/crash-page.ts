@@ -1,6 +1,7 @@
 // Driven by test/e2e/crash.test.ts: `?phase=ingest` ingests 50 documents (and is killed midway);
 // `?phase=check` reopens the index and reports whether every document is whole or absent;
-// `?phase=quota` stores a few documents, then tries a write larger than the (lowered) quota.
+// `?phase=quota` stores a few documents, then tries a write larger than the (lowered) quota;
+// `?phase=watch` reads the store another page is ingesting into, until told to stop.
 import { Document, IndexedDBVectorStore, SentenceSplitter, TextNode, TransformersEmbedding, VectorStoreIndex } from '../../../src/index.js';
 
 const params = new URLSearchParams(location.search);
@@ -55,6 +56,28 @@ async function main(): Promise<void> {
         sameAnswers: JSON.stringify(after.map((r) => r.node.id)) === JSON.stringify(before.map((r) => r.node.id)),
       };
     };
+    return;
+  }
+  if (params.get('phase') === 'watch') {
+    // Another page writes; this one reads what its tab sees, as fast as it can.
+    const expected = new Map(docs.map((d) => [d.id, splitter.getNodesFromDocuments([d]).length]));
+    const counts = new Set<number>();
+    const torn = new Set<string>();
+    let reads = 0;
+    const control = window as unknown as { __stop?: boolean };
+    state.__ready = true;
+    while (!control.__stop) {
+      // Search first, then the document list: every hit's document must be listed, and whole.
+      const hits = await vectorStore.query({ mode: 'keyword', queryStr: 'river', similarityTopK: 10_000 });
+      const stored = await vectorStore.listRefDocs();
+      const listed = new Set(stored.map((d) => d.id));
+      for (const hit of hits) if (!listed.has(hit.node.refDocId!)) torn.add(`a search hit from unlisted ${hit.node.refDocId}`);
+      for (const d of stored) if (d.nodeIds.length !== expected.get(d.id)) torn.add(`${d.id}: ${d.nodeIds.length} of ${expected.get(d.id)} nodes`);
+      counts.add(stored.length);
+      reads++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    state.__report = { counts: [...counts].sort((a, b) => a - b), torn: [...torn], reads, problems: await vectorStore.verify() };
     return;
   }
   const problems = await vectorStore.verify();
