@@ -12,9 +12,11 @@ const JSON_VALUES = 'metadata values must be JSON: strings, finite numbers, bool
  * first value that does not (a function, a Symbol, a BigInt, NaN, a Date or Map, a cycle, a getter
  * that throws), instead of a raw TypeError or DataCloneError later and far away.
  */
-export function checkMetadata(metadata: unknown, where = 'metadata'): Metadata {
+export function checkMetadata(metadata: unknown, owner?: string): Metadata {
   if (metadata === undefined) return {};
   if (typeof metadata === 'object' && metadata !== null && checked.has(metadata)) return metadata as Metadata;
+  // The label is made only here, off the hot path of nodes whose metadata was checked already.
+  const where = owner === undefined ? 'metadata' : `metadata of "${owner}"`;
   if (!isPlainObject(metadata)) throw new InvalidArgumentError(`Expected ${where} to be a plain object, got ${describeValue(metadata)}.`);
   walk(metadata, where, []);
   checked.add(metadata);

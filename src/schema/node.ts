@@ -37,13 +37,12 @@ export class TextNode {
     if (init.refDocId !== undefined && typeof init.refDocId !== 'string') {
       throw new InvalidArgumentError(`Expected the node's refDocId to be a string, got ${describeValue(init.refDocId)}.`);
     }
-    for (const key of ['startCharIdx', 'endCharIdx'] as const) {
-      const offset = init[key];
-      if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) throw new InvalidArgumentError(`Expected the node's ${key} to be an integer >= 0, got ${describeValue(offset)}.`);
-    }
+    checkOffset('startCharIdx', init.startCharIdx);
+    checkOffset('endCharIdx', init.endCharIdx);
     this.id = init.id ?? crypto.randomUUID();
     this.text = init.text;
-    this.metadata = checkMetadata(init.metadata, `metadata of "${this.id}"`);
+    // Most nodes have no metadata of their own, or share their document's (checked once).
+    this.metadata = init.metadata === undefined ? {} : checkMetadata(init.metadata, this.id);
     this.refDocId = init.refDocId;
     this.startCharIdx = init.startCharIdx;
     this.endCharIdx = init.endCharIdx;
@@ -52,6 +51,10 @@ export class TextNode {
   getContent(): string {
     return this.text;
   }
+}
+
+function checkOffset(key: string, offset: number | undefined): void {
+  if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) throw new InvalidArgumentError(`Expected the node's ${key} to be an integer >= 0, got ${describeValue(offset)}.`);
 }
 
 /** A retrieved node and its similarity to the query (cosine for vector search, higher is better). */

@@ -47,7 +47,10 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     this.data = new Float32Array(initialCapacity * dimensions);
     this.inverseNorms = new Float32Array(initialCapacity);
     if (typeof int8 === 'function') this.makeInt8 = int8;
-    else this.int8 = int8;
+    else {
+      this.int8 = int8;
+      int8?.reserve(initialCapacity);
+    }
   }
 
   /** Whether searches can use the int8 first pass. */

@@ -9,11 +9,11 @@ export function checkRows(docRows: unknown[], nodeRows: unknown[]): void {
   const bad = (what: string, value: unknown) => new SnapshotFormatError(`The snapshot's ${what} is invalid (${describeValue(value)}): the file is corrupted or was not written by pagerag.`);
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const isOffset = (v: unknown) => Number.isInteger(v) && (v as number) >= -1;
-  const metadataOk = (where: string, value: unknown) => {
+  const metadataOk = (owner: string, value: unknown) => {
     try {
-      checkMetadata(value, where);
+      checkMetadata(value, owner);
     } catch (error) {
-      throw new SnapshotFormatError(`The snapshot's ${where} is invalid: ${(error as Error).message}`, { cause: error });
+      throw new SnapshotFormatError(`The snapshot's metadata is invalid: ${(error as Error).message}`, { cause: error });
     }
   };
   const docIds = new Set<string>();
@@ -21,7 +21,7 @@ export function checkRows(docRows: unknown[], nodeRows: unknown[]): void {
     if (!isObject(d) || typeof d.id !== 'string' || d.id === '' || typeof d.hash !== 'string' || !Number.isInteger(d.nodes) || (d.nodes as number) < 0) throw bad(`document ${i}`, d);
     if (docIds.has(d.id)) throw bad(`document ${i} (its id appears twice)`, d.id);
     docIds.add(d.id);
-    metadataOk(`metadata of document "${d.id}"`, d.metadata);
+    metadataOk(d.id, d.metadata);
   });
   const nodeIds = new Set<string>();
   nodeRows.forEach((n, i) => {
@@ -30,6 +30,6 @@ export function checkRows(docRows: unknown[], nodeRows: unknown[]): void {
     if (typeof id !== 'string' || id === '' || typeof text !== 'string' || !isOffset(start) || !isOffset(end)) throw bad(`node ${i}`, n);
     if (nodeIds.has(id)) throw bad(`node ${i} (its id appears twice)`, id);
     nodeIds.add(id);
-    if (metadata !== 0) metadataOk(`metadata of node "${id}"`, metadata);
+    if (metadata !== 0) metadataOk(id, metadata);
   });
 }
