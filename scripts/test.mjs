@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm test: the browser project, then the node project (Playwright on the built demo, crash test),
-// in two Vitest runs so the timing-sensitive checks never share the 2 cores. The summary reporter
+// in two Vitest runs so Playwright and the browser tests never share the 2 cores. The summary reporter
 // adds both runs up, so the last line is the plain total CI reads.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
