@@ -23,6 +23,14 @@ async function main(): Promise<void> {
   const vectorStore = await IndexedDBVectorStore.open(`crash-${run}`);
   const docs = documents();
   if (params.get('phase') === 'ingest') {
+    // Tells the test each time an IndexedDB write transaction commits, so it can crash the renderer
+    // right there: where a write split over two transactions would be caught half done.
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      const tx = transaction.apply(this, args);
+      if (tx.mode === 'readwrite') tx.addEventListener('complete', () => void (window as unknown as { __committed?: (stored: number) => Promise<void> }).__committed?.(state.__stored ?? 0));
+      return tx;
+    };
     state.__ready = true;
     // Small transactions, so a kill lands between and inside many of them.
     state.__stored = 0;
