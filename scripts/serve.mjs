@@ -20,13 +20,20 @@ if (!existsSync(join(site, 'index.html'))) {
   console.error(`No built site in ${site}: run "npm run build:demo" first.`);
   process.exit(1);
 }
-const { url } = await startStaticServer({
-  site,
-  models: join(root, 'models'),
-  port: Number(option('port', process.env.PORT ?? 5173)),
-  host: option('host', '127.0.0.1'),
-  headers: { 'Content-Security-Policy': DEMO_CSP },
-});
+let url;
+try {
+  ({ url } = await startStaticServer({
+    site,
+    models: join(root, 'models'),
+    port: Number(option('port', process.env.PORT ?? 5173)),
+    host: option('host', '127.0.0.1'),
+    headers: { 'Content-Security-Policy': DEMO_CSP },
+  }));
+} catch (error) {
+  // A busy port is a message, not a stack.
+  console.error(error.code === 'EADDRINUSE' ? error.message : error);
+  process.exit(1);
+}
 console.log(`pagerag demo: ${url}`);
 console.log(`  on the tiny local fixture models (no downloads): ${url}?models=fixtures`);
 console.log('  Ctrl+C to stop.');

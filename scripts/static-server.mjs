@@ -40,7 +40,13 @@ export const DEMO_CSP =
  */
 export function startStaticServer({ site, models, port = 0, host = '127.0.0.1', headers: extraHeaders = {} }) {
   const resolveFile = (urlPath) => {
-    const path = decodeURIComponent(urlPath.split('?')[0]);
+    let path;
+    try {
+      path = decodeURIComponent(urlPath.split('?')[0]);
+    } catch {
+      // A malformed escape such as "/%": a bad request, not a reason to stop serving.
+      return undefined;
+    }
     const inModels = models && path.startsWith('/models/');
     const base = inModels ? models : site;
     const file = normalize(join(base, inModels ? path.slice('/models/'.length) : path.slice(1)));
@@ -50,16 +56,37 @@ export function startStaticServer({ site, models, port = 0, host = '127.0.0.1', 
   };
   const server = createServer((req, res) => {
     const file = resolveFile(req.url ?? '/');
-    const headers = { ...ISOLATION_HEADERS, ...extraHeaders, 'Cache-Control': 'no-cache' };
+    const headers = { ...ISOLATION_HEADERS, ...extraHeaders, 'Cache-Control': 'no-cache', 'Accept-Ranges': 'bytes' };
     if (!file || !existsSync(file)) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('Not found');
       return;
     }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size });
+    const size = statSync(file).size;
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    // transformers.js probes model files with "Range: bytes=0-0": answer with the range, not the file.
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range && (range[1] || range[2])) {
+      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      if (start > end || start >= size) {
+        res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` }).end();
+        return;
+      }
+      res.writeHead(206, { ...headers, 'Content-Type': type, 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${size}` });
+      createReadStream(file, { start, end }).pipe(res);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': size });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? Object.assign(new Error(`Port ${port} on ${host} is in use. Stop the other server, or choose another port: --port 5174 (or PORT=5174).`), { code: error.code })
+          : error,
+      );
+    });
     server.listen(port, host, () => {
       const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${server.address().port}/`;
       resolve({ url, close: () => new Promise((done) => server.close(() => done())) });

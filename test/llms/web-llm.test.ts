@@ -178,9 +178,24 @@ describe('without WebGPU', () => {
     expect(await createLocalLLM()).toBeInstanceOf(TransformersLLM);
   });
 
-  test('with WebGPU, createLocalLLM prefers WebLLM unless told otherwise', async () => {
-    await detectCapabilities({ refresh: true });
-    expect(await createLocalLLM()).toBeInstanceOf(WebLLM);
-    expect(await createLocalLLM({ prefer: 'transformers' })).toBeInstanceOf(TransformersLLM);
+  test('createLocalLLM takes web-llm on a hardware GPU, transformers.js on a software adapter (SwiftShader here) unless told', async () => {
+    // This Chromium's adapter is SwiftShader: slower than WASM for models.
+    expect((await detectCapabilities({ refresh: true })).fallbackAdapter).toBe(true);
+    expect(await createLocalLLM()).toBeInstanceOf(TransformersLLM);
+    expect(await createLocalLLM({ prefer: 'webllm' })).toBeInstanceOf(WebLLM);
+    // A hardware adapter, as the page would see one.
+    const requestAdapter = GPU.prototype.requestAdapter;
+    GPU.prototype.requestAdapter = async function (this: GPU, ...args: Parameters<GPU['requestAdapter']>) {
+      const adapter = await requestAdapter.apply(this, args);
+      // The adapter's getters only work on the adapter itself: read them, then report hardware.
+      return adapter && ({ features: adapter.features, limits: adapter.limits, info: { isFallbackAdapter: false } } as unknown as GPUAdapter);
+    };
+    try {
+      expect((await detectCapabilities({ refresh: true })).fallbackAdapter).toBe(false);
+      expect(await createLocalLLM()).toBeInstanceOf(WebLLM);
+      expect(await createLocalLLM({ prefer: 'transformers' })).toBeInstanceOf(TransformersLLM);
+    } finally {
+      GPU.prototype.requestAdapter = requestAdapter;
+    }
   });
 });
