@@ -3,12 +3,13 @@
 import { describe, expect, test } from 'vitest';
 import { PageragError, SnapshotFormatError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
-import { crc32, gzip, sha256Hex } from '../../src/snapshot/bytes.js';
+import { gzip, sha256Hex } from '../../src/snapshot/bytes.js';
 import { decodeSnapshot, readSnapshotHeader, type SnapshotHeader } from '../../src/snapshot/snapshot-format.js';
 import { MemoryVectorStore } from '../../src/storage/memory-vector-store.js';
 import { createRandom } from '../../scripts/fixtures/onnx-graph.mjs';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding } from '../support/models.js';
+import { rewrap } from '../support/snapshot-files.js';
 
 const random = createRandom(7);
 const int = (n: number) => Math.floor(random.uniform() * n);
@@ -55,17 +56,7 @@ function joinSections(list: Section[], lengthOf = (s: Section) => s.payload.leng
 
 /** A file whose header checksum and body SHA-256 are right: only the structure is wrong. */
 async function wrap(newBody: Uint8Array, changes: Partial<SnapshotHeader> = {}): Promise<Uint8Array> {
-  const json = new TextEncoder().encode(JSON.stringify({ ...header, bodyLength: newBody.length, contentHash: await sha256Hex(newBody), ...changes }));
-  const padded = Math.ceil((16 + json.length + 4) / 8) * 8;
-  const out = new Uint8Array(padded + newBody.length);
-  out.set(new TextEncoder().encode('PGRAGSNP'));
-  const view = new DataView(out.buffer);
-  view.setUint32(8, 1, true);
-  view.setUint32(12, json.length, true);
-  out.set(json, 16);
-  view.setUint32(16 + json.length, crc32(json), true);
-  out.set(newBody, padded);
-  return out;
+  return rewrap({ ...header, bodyLength: newBody.length, contentHash: await sha256Hex(newBody), ...changes }, newBody);
 }
 
 const decodeJson = async (s: Section) => JSON.parse(new TextDecoder().decode(await new Response(new Blob([s.payload as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer())) as unknown[];
