@@ -204,10 +204,15 @@ describe('VectorStoreIndex on the fixture encoder and real IndexedDB', () => {
     const { index, vectorStore } = await buildIndex();
     const count = vectorStore.count;
     const originalPut = IDBObjectStore.prototype.put;
+    let last: IDBRequest | undefined;
     IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
       const request = originalPut.apply(this, args);
-      // The request succeeds; then the transaction is aborted, as a failed commit would end it.
-      if (this.name === 'docs') request.addEventListener('success', () => this.transaction.abort());
+      last = request;
+      // Every request succeeds; when the last one has, the transaction is aborted, as a failed
+      // commit would end it: only the transaction's own outcome says the write did not happen.
+      request.addEventListener('success', () => {
+        if (request === last) this.transaction.abort();
+      });
       return request;
     };
     try {
