@@ -64,7 +64,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, classN
 }
 
 const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
-let engine: WorkerRAGEngine;
+let engine: WorkerRAGEngine | undefined;
+/** The engine once set up; a button used before (or after a failed setup) gets a clear message. */
+function current(): WorkerRAGEngine {
+  if (!engine) throw new Error('The engine is not ready: it is still loading, or failed to load (see the status line).');
+  return engine;
+}
 // Index changes run one after another, and a question waits for the changes made before it.
 let work: Promise<unknown> = Promise.resolve();
 
@@ -130,7 +135,7 @@ function renderDocs(docs: DocInfo[]): void {
       const remove = el('button', 'Delete', 'danger');
       remove.type = 'button';
       remove.setAttribute('aria-label', `Delete ${doc.name}`);
-      remove.addEventListener('click', () => change(() => engine.deleteRefDoc(doc.id)));
+      remove.addEventListener('click', () => change(() => current().deleteRefDoc(doc.id)));
       const left = el('span');
       left.append(name, document.createTextNode(' '), meta);
       item.append(left, remove);
@@ -176,7 +181,7 @@ function showError(error: unknown): void {
 }
 
 async function publishDocs(): Promise<void> {
-  const docs = await engine.listRefDocs();
+  const docs = await current().listRefDocs();
   renderDocs(docs.map((d) => ({ id: d.id, name: docName(d.metadata, d.id), chunks: d.nodeIds.length })).sort((a, b) => a.name.localeCompare(b.name)));
   if (ui.progress.dataset.phase !== 'load-model') setStatus(`${docs.length} document${docs.length === 1 ? '' : 's'} indexed.`);
 }
@@ -194,10 +199,12 @@ function change(task: () => Promise<unknown>): Promise<void> {
  */
 function loadSamples(): Promise<void> {
   return change(async () => {
-    const prebuilt = snapshotUrl !== null && snapshotHeader?.embedModel.model === engine.info.embedModel;
-    if (prebuilt) await engine.loadSnapshot(snapshotUrl!, { name: 'samples', onProgress: showProgress });
-    else await engine.refreshRefDocs(sampleDocuments(), { onProgress: showProgress });
+    const prebuilt = snapshotUrl !== null && snapshotHeader?.embedModel.model === current().info.embedModel;
+    if (prebuilt) await current().loadSnapshot(snapshotUrl!, { name: 'samples', onProgress: showProgress });
+    else await current().refreshRefDocs(sampleDocuments(), { onProgress: showProgress });
     document.body.dataset.samples = prebuilt ? 'prebuilt' : 'embedded';
+    // Only once they are stored: a failed first visit seeds again on the next.
+    localStorage.setItem(SEEDED_KEY, '1');
     setStatus(prebuilt ? 'Sample documents loaded from the prebuilt index: nothing was embedded in this browser.' : 'Sample documents embedded in this browser.');
   });
 }
@@ -210,7 +217,7 @@ function setAsking(value: boolean): void {
 
 async function ask(): Promise<void> {
   const question = ui.question.value.trim();
-  if (!question || asking) return;
+  if (!question || asking || !engine) return;
   const id = ++currentQuery;
   askStarted = performance.now();
   ui.answer.replaceChildren();
@@ -225,7 +232,7 @@ async function ask(): Promise<void> {
   let deltas = 0;
   try {
     await work;
-    const response = await engine.query(question, {
+    const response = await current().query(question, {
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type !== 'retrieve-end' || id !== currentQuery) return;
@@ -288,7 +295,7 @@ async function addFiles(files: FileList | File[]): Promise<void> {
   const docs = (await Promise.all([...files].map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
   if (docs.length > 0) {
     setStatus(`Indexing ${docs.length} document${docs.length === 1 ? '' : 's'}…`);
-    await change(() => engine.refreshRefDocs(docs, { onProgress: showProgress }));
+    await change(() => current().refreshRefDocs(docs, { onProgress: showProgress }));
   }
 }
 
@@ -313,13 +320,13 @@ function wireEvents(settings: DemoSettings): void {
     const text = ui.pasteText.value;
     if (!text.trim()) return setStatus('Paste some text first.', true);
     const name = ui.pasteName.value.trim() || `Pasted text ${new Date().toLocaleString()}`;
-    void change(() => engine.refreshRefDocs([new Document({ id: `paste:${name}`, text, metadata: { name } })], { onProgress: showProgress }));
+    void change(() => current().refreshRefDocs([new Document({ id: `paste:${name}`, text, metadata: { name } })], { onProgress: showProgress }));
     ui.pasteText.value = '';
     ui.pasteName.value = '';
   });
   ui.loadSamples.addEventListener('click', () => void loadSamples());
   ui.clearIndex.addEventListener('click', () => {
-    if (confirm('Delete every indexed document from this browser?')) void change(() => engine.clear());
+    if (confirm('Delete every indexed document from this browser?')) void change(() => current().clear());
   });
   ui.askForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -366,20 +373,25 @@ async function start(): Promise<void> {
   );
   wireEvents(settings);
   const seed = !localStorage.getItem(SEEDED_KEY);
-  localStorage.setItem(SEEDED_KEY, '1');
   setStatus('Loading the embedding model…');
+  // Nothing to ask until the engine is there.
+  ui.askButton.disabled = true;
   try {
     engine = await WorkerRAGEngine.connect(worker, settings, { onProgress: showProgress });
   } catch (error) {
-    return showError(error);
+    showError(error);
+    ui.status.append(document.createTextNode(' The models could not be loaded. Check the settings or the network; the demo also runs offline on tiny test models: add ?models=fixtures to the URL.'));
+    document.body.dataset.ready = 'failed';
+    return;
   }
-  renderCapabilities(caps, engine.info.llm, engine.info.embedModel);
+  ui.askButton.disabled = false;
+  renderCapabilities(caps, current().info.llm, current().info.embedModel);
   setStatus('Ready.');
   document.body.dataset.ready = 'true';
   if (seed) await loadSamples();
   else await change(async () => {});
   // Load the LLM in the background so the first answer starts sooner.
-  void engine.load({ onProgress: showProgress }).catch(showError);
+  void current().load({ onProgress: showProgress }).catch(showError);
 }
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -149,6 +149,24 @@ describe('the built demo on the fixture models', () => {
     expect(requests.length).toBeGreaterThan(5);
     expect(foreign).toEqual([]);
   });
+  test('a model that cannot be loaded: a named error with what to try, Ask disabled, the samples not marked as seeded', async () => {
+    const context2 = await browser.newContext();
+    const failing = await context2.newPage();
+    await failing.goto(`${server.url}?models=fixtures`);
+    // Settings that name an embedding model the server does not have.
+    await failing.evaluate(() => {
+      localStorage.clear();
+      const models = new URL('models/', location.href).pathname;
+      localStorage.setItem('pagerag-demo-settings', JSON.stringify({ embedModel: 'fixtures/no-such-model', modelsBaseUrl: models, llmKind: 'transformers', llmModel: 'fixtures/llama-tiny' }));
+    });
+    await failing.goto(server.url);
+    await failing.waitForSelector('body[data-ready="failed"]', { timeout: 60_000 });
+    expect(await failing.locator('#status').textContent()).toMatch(/ModelLoadError: .*no-such-model.*\?models=fixtures/s);
+    expect(await failing.locator('#ask-button').isDisabled()).toBe(true);
+    expect(await failing.evaluate(() => localStorage.getItem('pagerag-demo-seeded'))).toBeNull();
+    await context2.close();
+  });
+
   // Last: the blocked attempts below must not count as the page's own requests in the test above.
   test('the Content-Security-Policy binds the engine worker too: a fetch to another origin never leaves it', async () => {
     let reached = 0;
