@@ -50,5 +50,11 @@ export interface MessagePortLike {
   terminate?(): void;
 }
 
-/** A request without its id (the connection numbers it). */
-export type NewRequest = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+/** Each message kind without its `id` (the connection or the serving loop adds it). */
+type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;
+
+/** A request as the page writes it. */
+export type NewRequest = WithoutId<WorkerRequest>;
+
+/** A reply as the worker writes it. */
+export type NewReply = WithoutId<WorkerReply>;

@@ -1,8 +1,6 @@
 import type { LLMStream, LLMUsage } from '../llms/types.js';
 import { serializeError } from './errors-across.js';
-import type { MessagePortLike, WorkerReply, WorkerRequest } from './protocol.js';
-
-type NewReply = WorkerReply extends infer R ? (R extends WorkerReply ? Omit<R, 'id'> : never) : never;
+import type { MessagePortLike, NewReply, WorkerRequest } from './protocol.js';
 
 /** One request being served in the worker. */
 export interface ServedCall {
