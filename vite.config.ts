@@ -3,11 +3,13 @@ import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.mjs';
 // Cross-origin isolation lets ONNX Runtime Web use threads (SharedArrayBuffer).
 import { ISOLATION_HEADERS } from './scripts/static-server.mjs';
+import { ortWasmAssets } from './scripts/build/ort-wasm-assets.mjs';
 
 const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'idb', 'onnxruntime-web', '@langchain/core'];
 
 export default defineConfig({
   publicDir: false,
+  plugins: [ortWasmAssets()],
   // The shared eval data beside the repo is read by the SciFact test through /@fs/.
   server: { headers: ISOLATION_HEADERS, fs: { allow: ['.', '../shared'] } },
   build: {
@@ -15,7 +17,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', client: 'src/client.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
+      entry: { index: 'src/index.ts', client: 'src/client.ts', webllm: 'src/webllm.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
       formats: ['es'],
     },
     rolldownOptions: {

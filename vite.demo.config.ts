@@ -32,6 +32,7 @@ export default defineConfig({
     alias: [
       { find: /^pagerag$/, replacement: fileURLToPath(new URL('src/index.ts', import.meta.url)) },
       { find: /^pagerag\/client$/, replacement: fileURLToPath(new URL('src/client.ts', import.meta.url)) },
+      { find: /^pagerag\/webllm$/, replacement: fileURLToPath(new URL('src/webllm.ts', import.meta.url)) },
     ],
   },
   plugins: [samplesSnapshot()],

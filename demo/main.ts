@@ -15,8 +15,12 @@ interface DocInfo {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const SETTINGS_KEY = 'pagerag-demo-settings';
+const FIXTURES = params.get('models') === 'fixtures';
+// The fixture models keep settings of their own: ?models=fixtures and the plain URL never mix.
+const SETTINGS_KEY = FIXTURES ? 'pagerag-demo-settings:fixtures' : 'pagerag-demo-settings';
 const SEEDED_KEY = 'pagerag-demo-seeded';
+/** Set when the user agreed to a new embedding model: the settings to go back to on cancel. */
+const REEMBED_KEY = 'pagerag-demo-reembed';
 
 /** `?models=fixtures` runs on the tiny self-made models in models/fixtures (tests, offline machines). */
 function fixtureSettings(): Partial<DemoSettings> {
@@ -50,10 +54,10 @@ async function loadSettings(): Promise<DemoSettings> {
   } catch {
     saved = {};
   }
-  const fromUrl: Partial<DemoSettings> = params.get('models') === 'fixtures' ? fixtureSettings() : {};
+  const fromUrl: Partial<DemoSettings> = {};
   const maxTokens = Number(params.get('maxTokens'));
   if (maxTokens > 0) fromUrl.maxNewTokens = maxTokens;
-  return { ...defaults, ...saved, ...fromUrl };
+  return { ...defaults, ...(FIXTURES && fixtureSettings()), ...saved, ...fromUrl };
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
@@ -84,6 +88,7 @@ const ui = {
   progressLabel: $<HTMLLabelElement>('progress-label'),
   progressBar: $<HTMLProgressElement>('progress-bar'),
   progressCount: $<HTMLSpanElement>('progress-count'),
+  progressCancel: $<HTMLButtonElement>('progress-cancel'),
   docList: $<HTMLUListElement>('doc-list'),
   loadSamples: $<HTMLButtonElement>('load-samples'),
   clearIndex: $<HTMLButtonElement>('clear-index'),
@@ -355,6 +360,16 @@ function wireEvents(settings: DemoSettings): void {
       responseMode: String(data.get('responseMode')) as DemoSettings['responseMode'],
       maxNewTokens: Math.max(16, Number(data.get('maxNewTokens')) || 256),
     };
+    const stored = ui.docList.children.length;
+    if (next.embedModel !== settings.embedModel && stored > 0) {
+      // Never drop documents for a setting: say what happens and let the user decide.
+      const message =
+        `Switch the embedding model to "${next.embedModel}"?\n\n` +
+        `The ${stored} stored document${stored === 1 ? '' : 's'} will be embedded again with it, in this browser, which can take a while. ` +
+        `They stay stored under "${settings.embedModel}" until that is done, and you can cancel.`;
+      if (!confirm(message)) return;
+      localStorage.setItem(REEMBED_KEY, JSON.stringify(settings));
+    }
     localStorage.setItem(SETTINGS_KEY, JSON.stringify(next));
     location.reload();
   });
@@ -376,9 +391,27 @@ async function start(): Promise<void> {
   setStatus('Loading the embedding model…');
   // Nothing to ask until the engine is there.
   ui.askButton.disabled = true;
+  const previous = localStorage.getItem(REEMBED_KEY);
+  if (previous) {
+    // The worker embeds the stored documents again while it sets up; cancelling stops it, and the
+    // documents stay under the previous model (the worker deletes them there only when done).
+    setStatus(`Embedding your documents again with ${settings.embedModel}…`);
+    ui.progress.hidden = false;
+    ui.progressCancel.hidden = false;
+    ui.progressCancel.addEventListener('click', () => {
+      worker.terminate();
+      localStorage.setItem(SETTINGS_KEY, previous);
+      localStorage.removeItem(REEMBED_KEY);
+      location.reload();
+    });
+  }
   try {
     engine = await WorkerRAGEngine.connect(worker, settings, { onProgress: showProgress });
+    ui.progressCancel.hidden = true;
+    localStorage.removeItem(REEMBED_KEY);
   } catch (error) {
+    // A failed switch keeps the way back: the documents are still stored under the previous model.
+    if (previous) ui.progressCancel.textContent = 'Back to the previous settings';
     showError(error);
     ui.status.append(document.createTextNode(' The models could not be loaded. Check the settings or the network; the demo also runs offline on tiny test models: add ?models=fixtures to the URL.'));
     document.body.dataset.ready = 'failed';
@@ -386,7 +419,7 @@ async function start(): Promise<void> {
   }
   ui.askButton.disabled = false;
   renderCapabilities(caps, current().info.llm, current().info.embedModel);
-  setStatus('Ready.');
+  setStatus(previous ? `Your documents are embedded with ${settings.embedModel} now.` : 'Ready.');
   document.body.dataset.ready = 'true';
   if (seed) await loadSamples();
   else await change(async () => {});

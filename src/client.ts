@@ -15,7 +15,7 @@ export { documentFromFile, documentFileType } from './ingestion/file-document.js
 export { htmlToText } from './ingestion/html-to-text.js';
 export { detectCapabilities } from './runtime/capabilities.js';
 export type { Capabilities } from './runtime/capabilities.js';
-export { chooseWebLLMModel } from './llms/webllm/web-llm-config.js';
+export { chooseWebLLMModel } from './llms/webllm/choose-web-llm-model.js';
 export type { PageragEvent, EventCallback } from './events.js';
 export type { ProgressUpdate, ProgressCallback } from './progress.js';
 export type { RefDocInfo } from './storage/vector-store.js';

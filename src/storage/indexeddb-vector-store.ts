@@ -53,6 +53,16 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     return store;
   }
 
+  /**
+   * The names of the indexes stored in this origin (each is a database of its own).
+   * @example
+   * const old = (await IndexedDBVectorStore.list()).filter((name) => name.startsWith('docs:'));
+   */
+  static async list(): Promise<string[]> {
+    const databases = await indexedDB.databases();
+    return databases.flatMap(({ name }) => (name?.startsWith(DB_PREFIX) ? [name.slice(DB_PREFIX.length)] : [])).sort();
+  }
+
   /** Deletes the whole database of index `name`. */
   static async delete(name: string): Promise<void> {
     await deleteDB(DB_PREFIX + name);

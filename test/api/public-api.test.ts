@@ -2,6 +2,7 @@
 // `tsc --noEmit`, which npm test runs first (scripts/test.mjs); the runtime ones here.
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import * as api from '../../src/index.js';
+import * as webllmEntry from '../../src/webllm.js';
 import * as errors from '../../src/errors.js';
 import type { Response, StreamingResponse, VectorStore, VectorStoreIndex } from '../../src/index.js';
 import { deserializeError, serializeError } from '../../src/worker/errors-across.js';
@@ -60,7 +61,7 @@ describe('public types', () => {
     expectTypeOf<api.MemoryVectorStore>().toMatchTypeOf<VectorStore>();
     expectTypeOf<api.MockLLM>().toMatchTypeOf<Llm>();
     expectTypeOf<api.TransformersLLM>().toMatchTypeOf<Llm>();
-    expectTypeOf<api.WebLLM>().toMatchTypeOf<Llm>();
+    expectTypeOf<webllmEntry.WebLLM>().toMatchTypeOf<Llm>();
     expectTypeOf<api.TransformersEmbedding>().toMatchTypeOf<api.Embedding>();
     expectTypeOf<api.SentenceSplitter>().toMatchTypeOf<api.NodeParser>();
     expectTypeOf<api.LocalRAGEngine>().toMatchTypeOf<api.RAGEngine>();
@@ -93,6 +94,14 @@ describe('MockLLM', () => {
       })(),
     ).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toEqual(['a ']);
+  });
+});
+
+describe('the web-llm entry pagerag/webllm', () => {
+  test('holds web-llm; the root entry does not reach it (esbuild keeps every dynamic import, so it would be bundled)', () => {
+    expect(Object.keys(webllmEntry).sort()).toEqual(['DEFAULT_WEBLLM_FAMILY', 'WebLLM', 'chooseWebLLMModel', 'deleteWebLLMModel', 'isWebLLMModelCached', 'selfHostedAppConfig']);
+    for (const name of ['WebLLM', 'selfHostedAppConfig', 'isWebLLMModelCached', 'deleteWebLLMModel']) expect(Object.keys(api)).not.toContain(name);
+    expect(api.chooseWebLLMModel).toBe(webllmEntry.chooseWebLLMModel);
   });
 });
 

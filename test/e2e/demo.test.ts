@@ -167,6 +167,48 @@ describe('the built demo on the fixture models', () => {
     await context2.close();
   });
 
+  test('another embedding model: asked first, then every stored document embedded again with it, none lost', async () => {
+    const context3 = await browser.newContext();
+    const switching = await context3.newPage();
+    const asked: string[] = [];
+    let accept = false;
+    switching.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void (accept ? dialog.accept() : dialog.dismiss());
+    });
+    await switching.goto(`${server.url}?models=fixtures`);
+    await switching.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await expect.poll(() => switching.locator('#doc-list li').count()).toBe(4);
+    await switching.setInputFiles('#file-input', { name: 'harbour.md', mimeType: 'text/markdown', buffer: Buffer.from('# Harbour\n\nTwelve wooden boats.\n\nThe fishermen paint them blue.') });
+    await expect.poll(() => switching.locator('#doc-list li').count()).toBe(5);
+    const names = await switching.locator('#doc-list li .name').allTextContents();
+    const switchTo = async () => {
+      await switching.locator('details:has(#settings-form)').evaluate((details: HTMLDetailsElement) => (details.open = true));
+      await switching.fill('#set-embed', 'fixtures/all-MiniLM-L6-v2-random');
+      await switching.click('#settings-form button[type="submit"]');
+    };
+
+    // Declined: nothing changes.
+    await switchTo();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/The 5 stored documents will be embedded again with it.*They stay stored under "fixtures\/bert-tiny" until that is done/s);
+    expect(await switching.evaluate(() => JSON.parse(localStorage.getItem('pagerag-demo-settings:fixtures') ?? '{}').embedModel)).toBeUndefined();
+
+    accept = true;
+    await Promise.all([switching.waitForEvent('load'), switchTo()]);
+    await switching.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
+    await expect.poll(() => switching.locator('#doc-list li .name').allTextContents()).toEqual(names);
+    expect(await switching.locator('#capabilities').textContent()).toContain('fixtures/all-MiniLM-L6-v2-random');
+    // One database left, the new model's: the old one went only after every document was carried over.
+    const databases = await switching.evaluate(async () => (await indexedDB.databases()).map((db) => db.name).filter((name) => name?.startsWith('pagerag:')));
+    expect(databases).toEqual(['pagerag:pagerag-demo:fixtures/all-MiniLM-L6-v2-random']);
+    await switching.fill('#question', 'What colour are the boats?');
+    await switching.press('#question', 'Enter');
+    await switching.waitForSelector('#answer[data-state="done"]', { timeout: 60_000 });
+    expect(await switching.locator('#sources li').count()).toBeGreaterThan(0);
+    await context3.close();
+  });
+
   // Last: the blocked attempts below must not count as the page's own requests in the test above.
   test('the Content-Security-Policy binds the engine worker too: a fetch to another origin never leaves it', async () => {
     let reached = 0;

@@ -5,6 +5,7 @@ import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { ChromeBuiltinLLM } from '../../src/llms/builtin/chrome-builtin-llm.js';
 import { createLocalLLM } from '../../src/llms/create-local-llm.js';
 import { LangChainLLM } from '../../src/llms/langchain-llm.js';
+import { MockLLM } from '../../src/llms/mock-llm.js';
 import { OpenAICompatibleLLM } from '../../src/llms/remote/openai-compatible-llm.js';
 import { TransformersLLM } from '../../src/llms/transformers-llm.js';
 import type { LLM } from '../../src/llms/types.js';
@@ -197,6 +198,6 @@ describe('ChromeBuiltinLLM', () => {
   test('createLocalLLM prefers the built-in model when chosen and available, else web-llm, else transformers.js', async () => {
     expect(await createLocalLLM({ prefer: 'builtin', builtin: { api: scriptedPromptApi('available').api } })).toBeInstanceOf(ChromeBuiltinLLM);
     // Unavailable: the "auto" rule, and this Chromium's WebGPU adapter is software (SwiftShader).
-    expect(await createLocalLLM({ prefer: 'builtin', builtin: { api: scriptedPromptApi('unavailable').api } })).toBeInstanceOf(TransformersLLM);
+    expect(await createLocalLLM({ prefer: 'builtin', builtin: { api: scriptedPromptApi('unavailable').api }, webllm: () => new MockLLM() })).toBeInstanceOf(TransformersLLM);
   });
 });

@@ -5,7 +5,8 @@ import { RetrieverQueryEngine } from '../../src/engines/retriever-query-engine.j
 import { createLocalLLM } from '../../src/llms/create-local-llm.js';
 import { TransformersLLM } from '../../src/llms/transformers-llm.js';
 import { WebLLM } from '../../src/llms/webllm/web-llm.js';
-import { chooseWebLLMModel, selfHostedAppConfig } from '../../src/llms/webllm/web-llm-config.js';
+import { selfHostedAppConfig } from '../../src/llms/webllm/web-llm-config.js';
+import { chooseWebLLMModel } from '../../src/llms/webllm/choose-web-llm-model.js';
 import { detectCapabilities } from '../../src/runtime/capabilities.js';
 import type { NodeWithScore } from '../../src/schema/node.js';
 import { getResponseSynthesizer, type ResponseSynthesizer } from '../../src/synthesizers/response-synthesizer.js';
@@ -175,14 +176,17 @@ describe('without WebGPU', () => {
     expect(error).toBeInstanceOf(WebGPUUnavailableError);
     expect(error!.name).toBe('WebGPUUnavailableError');
     expect(error!.message).toMatch(/TransformersLLM/);
-    expect(await createLocalLLM()).toBeInstanceOf(TransformersLLM);
+    expect(await createLocalLLM({ webllm: () => new WebLLM() })).toBeInstanceOf(TransformersLLM);
   });
 
   test('createLocalLLM takes web-llm on a hardware GPU, transformers.js on a software adapter (SwiftShader here) unless told', async () => {
     // This Chromium's adapter is SwiftShader: slower than WASM for models.
     expect((await detectCapabilities({ refresh: true })).fallbackAdapter).toBe(true);
     expect(await createLocalLLM()).toBeInstanceOf(TransformersLLM);
-    expect(await createLocalLLM({ prefer: 'webllm' })).toBeInstanceOf(WebLLM);
+    const webllm = () => new WebLLM();
+    expect(await createLocalLLM({ webllm })).toBeInstanceOf(TransformersLLM);
+    expect(await createLocalLLM({ prefer: 'webllm', webllm })).toBeInstanceOf(WebLLM);
+    await expect(createLocalLLM({ prefer: 'webllm' })).rejects.toThrow(/webllm: \(\) => new WebLLM.*"pagerag\/webllm"/);
     // A hardware adapter, as the page would see one.
     const requestAdapter = GPU.prototype.requestAdapter;
     GPU.prototype.requestAdapter = async function (this: GPU, ...args: Parameters<GPU['requestAdapter']>) {
@@ -192,8 +196,10 @@ describe('without WebGPU', () => {
     };
     try {
       expect((await detectCapabilities({ refresh: true })).fallbackAdapter).toBe(false);
-      expect(await createLocalLLM()).toBeInstanceOf(WebLLM);
-      expect(await createLocalLLM({ prefer: 'transformers' })).toBeInstanceOf(TransformersLLM);
+      expect(await createLocalLLM({ webllm })).toBeInstanceOf(WebLLM);
+      // web-llm is tried only when the app gives it (it is the entry pagerag/webllm).
+      expect(await createLocalLLM()).toBeInstanceOf(TransformersLLM);
+      expect(await createLocalLLM({ prefer: 'transformers', webllm })).toBeInstanceOf(TransformersLLM);
     } finally {
       GPU.prototype.requestAdapter = requestAdapter;
     }

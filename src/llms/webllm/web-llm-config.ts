@@ -1,20 +1,8 @@
 import type { AppConfig, ModelRecord } from '@mlc-ai/web-llm';
 import { InvalidArgumentError } from '../../errors.js';
-import type { Capabilities } from '../../runtime/capabilities.js';
 
 /** Where web-llm caches model files. */
 export type CacheBackend = 'cache' | 'indexeddb' | 'opfs' | 'cross-origin';
-
-/**
- * The model family `model: "auto"` picks from: small enough for most laptops and phones.
- * @default "Qwen2.5-0.5B-Instruct"
- */
-export const DEFAULT_WEBLLM_FAMILY = 'Qwen2.5-0.5B-Instruct';
-
-/** `q4f16_1` where the adapter has `shader-f16`, else the `q4f32_1` build of the same model. */
-export function chooseWebLLMModel(capabilities: Pick<Capabilities, 'shaderF16'>, family = DEFAULT_WEBLLM_FAMILY): string {
-  return `${family}-${capabilities.shaderF16 ? 'q4f16_1' : 'q4f32_1'}-MLC`;
-}
 
 export interface SelfHostedOptions {
   /**

@@ -7,7 +7,8 @@ import { SerialQueue } from '../../util/serial-queue.js';
 import { abortable } from '../../util/abortable.js';
 import { escapeSpecialTokens } from './escape-special-tokens.js';
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
-import { DEFAULT_WEBLLM_FAMILY, chooseWebLLMModel, type CacheBackend } from './web-llm-config.js';
+import { DEFAULT_WEBLLM_FAMILY, chooseWebLLMModel } from './choose-web-llm-model.js';
+import type { CacheBackend } from './web-llm-config.js';
 
 /** The part of web-llm's `MLCEngineInterface` pagerag calls; a worker engine or a test double fits too. */
 export interface WebLLMEngine {

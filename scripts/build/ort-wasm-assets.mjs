@@ -1,0 +1,36 @@
+// Library build only. In the sources, `src/runtime/ort-wasm-paths.ts` imports ONNX Runtime Web's two
+// files with Vite's `?url`: the tests and the demo build from source with Vite. A published package
+// must not: Vite's dependency optimizer, esbuild and other bundlers cannot load `?url`. So the
+// package carries the two files beside its code (dist/ort/, byte for byte those of the pinned
+// onnxruntime-web) and finds them with `new URL('./ort/…', import.meta.url)`, the pattern Vite (dev
+// and build), webpack and Parcel follow, and that esbuild leaves as it is (copy dist/ort/ beside
+// the bundle, or give `modelSource.wasmPaths`).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+const MARK = '__PAGERAG_ORT_URL__';
+
+/** @returns {import('vite').Plugin} */
+export function ortWasmAssets() {
+  const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+  return {
+    name: 'pagerag:ort-wasm-assets',
+    apply: 'build',
+    enforce: 'pre',
+    load(id) {
+      if (!id.replace(/\\/g, '/').endsWith('/src/runtime/ort-wasm-paths.ts')) return null;
+      // A marker, not `new URL(...)` yet: Vite's own asset plugin would otherwise resolve (and inline) it here.
+      return `export const ortWasmPaths = { mjs: ${MARK}(${JSON.stringify(FILES[0])}), wasm: ${MARK}(${JSON.stringify(FILES[1])}) };`;
+    },
+    renderChunk(code) {
+      if (!code.includes(MARK)) return null;
+      // The chunk sits in dist/, the files in dist/ort/.
+      return { code: code.replace(new RegExp(`${MARK}\\("([^"]+)"\\)`, 'g'), 'new URL("./ort/$1", import.meta.url).href'), map: null };
+    },
+    generateBundle() {
+      for (const file of FILES) this.emitFile({ type: 'asset', fileName: `ort/${file}`, source: readFileSync(join(ortDist, file)) });
+    },
+  };
+}
