@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { pageragSnapshot } from './src/node/vite-plugin.js';
@@ -24,6 +25,26 @@ function samplesSnapshot(): Plugin {
   };
 }
 
+/**
+ * Writes `sw.js` with the list of every file of this build, so the service worker precaches the
+ * whole app shell at install (one visit is enough to work offline), under a cache named after the
+ * files' hashes (a new deploy gets a new cache).
+ */
+function serviceWorker(): Plugin {
+  return {
+    name: 'pagerag-demo-service-worker',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_, bundle) {
+      const files = Object.keys(bundle).filter((file) => !file.endsWith('.map')).sort();
+      const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16);
+      const template = readFileSync(new URL('demo/sw.js', import.meta.url), 'utf8');
+      const source = template.replace('self.__PRECACHE__', JSON.stringify({ version, files }));
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+    },
+  };
+}
+
 /** The demo as a static site: relative asset paths, so it works from any folder of any static host. */
 export default defineConfig({
   base: './',
@@ -35,7 +56,7 @@ export default defineConfig({
       { find: /^pagerag\/webllm$/, replacement: fileURLToPath(new URL('src/webllm.ts', import.meta.url)) },
     ],
   },
-  plugins: [samplesSnapshot()],
+  plugins: [samplesSnapshot(), serviceWorker()],
   publicDir: 'demo/public',
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },

@@ -36,7 +36,15 @@ async function askAndWait(question: string, state: 'done' | 'stopped' = 'done'):
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  await build({ configFile: join(root, 'vite.demo.config.ts'), configLoader: 'runner', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  // As `npm run build:demo` builds it: Vitest sets NODE_ENV=test, which would make a development
+  // build (import.meta.env.PROD false: no service worker, for one).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(root, 'vite.demo.config.ts'), configLoader: 'runner', mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   server = await startStaticServer({ site: outDir, models: join(root, 'models'), headers: { 'Content-Security-Policy': DEMO_CSP } });
   browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -207,6 +215,33 @@ describe('the built demo on the fixture models', () => {
     await switching.waitForSelector('#answer[data-state="done"]', { timeout: 60_000 });
     expect(await switching.locator('#sources li').count()).toBeGreaterThan(0);
     await context3.close();
+  });
+
+  test('offline after one visit: reload without a network, ask, answer (the shell was precached at install)', async () => {
+    const context4 = await browser.newContext();
+    const visit = await context4.newPage();
+    await visit.goto(`${server.url}?models=fixtures`);
+    await visit.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await visit.fill('#question', 'What is pagerag?');
+    await visit.press('#question', 'Enter');
+    await visit.waitForSelector('#answer[data-state="done"]', { timeout: 60_000 });
+    // The service worker took over and finished its install (the whole precache list).
+    await expect.poll(() => visit.evaluate(async () => (await navigator.serviceWorker.ready).active?.state === 'activated' && navigator.serviceWorker.controller !== null), { timeout: 30_000 }).toBe(true);
+    const cachesBefore = await visit.evaluate(() => caches.keys());
+    expect(cachesBefore.some((key) => key.startsWith('pagerag-demo-shell-'))).toBe(true);
+
+    await context4.setOffline(true);
+    await visit.reload();
+    await visit.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    // Styled: the stylesheet came from the precache.
+    expect(await visit.evaluate(() => getComputedStyle(document.body).fontFamily)).not.toMatch(/^"?Times/);
+    await visit.fill('#question', 'What is pagerag?');
+    await visit.press('#question', 'Enter');
+    await visit.waitForSelector('#answer[data-state="done"]', { timeout: 60_000 });
+    expect(await visit.locator('#sources li').count()).toBeGreaterThan(0);
+    // The models' own caches survived the worker's activation.
+    expect(await visit.evaluate(() => caches.keys())).toEqual(cachesBefore);
+    await context4.close();
   });
 
   // Last: the blocked attempts below must not count as the page's own requests in the test above.
