@@ -413,7 +413,9 @@ async function start(): Promise<void> {
     // A failed switch keeps the way back: the documents are still stored under the previous model.
     if (previous) ui.progressCancel.textContent = 'Back to the previous settings';
     showError(error);
-    ui.status.append(document.createTextNode(' The models could not be loaded. Check the settings or the network; the demo also runs offline on tiny test models: add ?models=fixtures to the URL.'));
+    const fixtures = el('a', 'open the demo with ?models=fixtures');
+    fixtures.href = '?models=fixtures';
+    ui.status.append(' The models could not be loaded. Check the settings or the network; the demo also runs offline on tiny test models: ', fixtures, '.');
     document.body.dataset.ready = 'failed';
     return;
   }

@@ -5,6 +5,7 @@ import { autoDevice } from '../runtime/capabilities.js';
 import { IS_NODE } from '../runtime/node-environment.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
+import { modelLoadError, requestMark } from '../runtime/model-requests.js';
 import type { EmbedOptions, Embedding } from './embedding.js';
 
 export type Device = 'auto' | 'webgpu' | 'wasm';
@@ -103,9 +104,10 @@ export class TransformersEmbedding implements Embedding {
 
   /** Loads the model once; later calls share the same promise. */
   load(options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<void> {
+    const mark = requestMark();
     this.loading ??= this.doLoad(options.onProgress).catch((error: unknown) => {
       this.loading = undefined;
-      throw error instanceof ModelLoadError ? error : new ModelLoadError(`Could not load embedding model "${this.modelId}": ${(error as Error)?.message ?? error}`, { cause: error });
+      throw error instanceof ModelLoadError ? error : modelLoadError(`embedding model "${this.modelId}"`, this.modelId, mark, error);
     });
     return this.loading;
   }

@@ -14,6 +14,7 @@ import type { ProgressCallback } from '../progress.js';
 import { autoDevice } from '../runtime/capabilities.js';
 import { modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
+import { modelLoadError, requestMark } from '../runtime/model-requests.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { abortable } from '../util/abortable.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -97,11 +98,12 @@ export class TransformersLLM extends BaseLLM {
 
   /** Loads tokenizer and weights once; later calls share the promise. */
   load(options: { onProgress?: ProgressCallback } = {}): Promise<void> {
+    const mark = requestMark();
     this.loading ??= this.doLoad(options.onProgress ?? this.options.onProgress).then(
       (loaded) => (this.loaded = loaded),
       (error: unknown) => {
         this.loading = undefined;
-        throw new ModelLoadError(`Could not load LLM "${this.modelId}": ${(error as Error)?.message ?? error}`, { cause: error });
+        throw error instanceof ModelLoadError ? error : modelLoadError(`LLM "${this.modelId}"`, this.modelId, mark, error);
       },
     );
     return this.loading.then(() => undefined);

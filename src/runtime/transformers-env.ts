@@ -1,4 +1,5 @@
 import { env } from '@huggingface/transformers';
+import { recordingFetch } from './model-requests.js';
 import { IS_NODE, nodeOrtWasmFolder } from './node-environment.js';
 
 /** Where ONNX Runtime Web finds its `.mjs` loader and `.wasm` binary. */
@@ -47,6 +48,8 @@ export interface ModelSource {
 }
 
 const DEFAULT_REMOTE_HOST = 'https://huggingface.co/';
+// Wrapped once; an app's own env.fetch set later is wrapped in turn.
+const recording = new WeakSet<object>();
 const DEFAULT_REMOTE_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 
 async function defaultWasmPaths(): Promise<WasmPaths> {
@@ -75,6 +78,10 @@ export async function applyModelSource(source: ModelSource = {}): Promise<void> 
       remotePathTemplate = '{model}/';
       localPath = undefined;
     }
+  }
+  if (!recording.has(env.fetch)) {
+    env.fetch = recordingFetch(env.fetch as typeof fetch);
+    recording.add(env.fetch);
   }
   const local = localPath !== undefined;
   env.allowLocalModels = local;

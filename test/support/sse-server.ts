@@ -29,6 +29,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   cors(res);
   if (req.method === 'OPTIONS') return void res.writeHead(204).end();
   if (req.url === '/stats') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
+  // A static host whose missing files get its HTML fallback page (as single-page apps are set up).
+  if (req.url?.startsWith('/not-found/')) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+  if (req.url?.startsWith('/site-fallback/')) return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><html><body>Home</body></html>');
   let body = '';
   for await (const piece of req) body += piece;
   stats.requests++;
