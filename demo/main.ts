@@ -107,6 +107,8 @@ let currentQuery = 0;
 let asking = false;
 let askStarted = 0;
 let stopQuery: AbortController | undefined;
+let llmLoaded = false;
+const WAITING_FOR_MODEL = 'Waiting for the model to finish loading…';
 
 function setStatus(text: string, isError = false): void {
   ui.status.textContent = text;
@@ -185,15 +187,18 @@ function showError(error: unknown): void {
   setStatus(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`, true);
 }
 
-async function publishDocs(): Promise<void> {
+async function publishDocs(message: string | undefined): Promise<void> {
   const docs = await current().listRefDocs();
   renderDocs(docs.map((d) => ({ id: d.id, name: docName(d.metadata, d.id), chunks: d.nodeIds.length })).sort((a, b) => a.name.localeCompare(b.name)));
-  if (ui.progress.dataset.phase !== 'load-model') setStatus(`${docs.length} document${docs.length === 1 ? '' : 's'} indexed.`);
+  if (!asking) setStatus(message ?? `${docs.length} document${docs.length === 1 ? '' : 's'} indexed.`);
 }
 
-/** Runs an index change after the ones before it, then shows the documents. */
+/** Runs an index change after the ones before it, then shows the documents and the task's message, if it has one. */
 function change(task: () => Promise<unknown>): Promise<void> {
-  const done = work.then(task).then(publishDocs).catch(showError);
+  const done = work
+    .then(task)
+    .then((result) => publishDocs(typeof result === 'string' ? result : undefined))
+    .catch(showError);
   work = done;
   return done;
 }
@@ -210,7 +215,7 @@ function loadSamples(): Promise<void> {
     document.body.dataset.samples = prebuilt ? 'prebuilt' : 'embedded';
     // Only once they are stored: a failed first visit seeds again on the next.
     localStorage.setItem(SEEDED_KEY, '1');
-    setStatus(prebuilt ? 'Sample documents loaded from the prebuilt index: nothing was embedded in this browser.' : 'Sample documents embedded in this browser.');
+    return prebuilt ? 'Sample documents loaded from the prebuilt index: nothing was embedded in this browser.' : 'Sample documents embedded in this browser.';
   });
 }
 
@@ -231,10 +236,11 @@ async function ask(): Promise<void> {
   delete ui.answer.dataset.firstDeltaAt;
   ui.sources.replaceChildren();
   ui.stats.textContent = '';
-  setStatus('Retrieving…');
+  setStatus(llmLoaded ? 'Retrieving…' : 'Retrieving (the model is still loading)…');
   setAsking(true);
   const controller = (stopQuery = new AbortController());
   let deltas = 0;
+  let sources = 0;
   try {
     await work;
     const response = await current().query(question, {
@@ -242,18 +248,27 @@ async function ask(): Promise<void> {
       onEvent: (event) => {
         if (event.type !== 'retrieve-end' || id !== currentQuery) return;
         renderSources(event.nodes);
+        sources = event.nodes.length;
         ui.sources.dataset.shownAt = String(performance.now());
         ui.stats.textContent = `retrieval ${(performance.now() - askStarted).toFixed(0)} ms`;
-        setStatus('Writing the answer…');
+        setStatus(sources === 0 || llmLoaded ? 'Writing the answer…' : WAITING_FOR_MODEL);
       },
     });
     let firstAt: number | undefined;
     for await (const delta of response.responseGen) {
+      if (firstAt === undefined) setStatus('Writing the answer…');
       firstAt ??= performance.now();
       deltas++;
       ui.answer.dataset.firstDeltaAt ??= String(firstAt);
       ui.answer.append(document.createTextNode(delta));
       ui.answer.dataset.deltas = String(deltas);
+    }
+    if (sources === 0) {
+      // Nothing retrieved: no model ran ("Empty Response" is LlamaIndex's fixed answer), so no token figures.
+      ui.answer.dataset.state = 'done';
+      setStatus(ui.docList.dataset.count === '0' ? 'The index is empty: add documents (or load the samples), then ask.' : 'No indexed text matched the question.');
+      setAsking(false);
+      return;
     }
     const tokens = response.usage?.completionTokens ?? deltas;
     const seconds = firstAt ? (performance.now() - firstAt) / 1000 : 0;
@@ -421,12 +436,21 @@ async function start(): Promise<void> {
   }
   ui.askButton.disabled = false;
   renderCapabilities(caps, current().info.llm, current().info.embedModel);
-  setStatus(previous ? `Your documents are embedded with ${settings.embedModel} now.` : 'Ready.');
+  setStatus('Ready.');
   document.body.dataset.ready = 'true';
   if (seed) await loadSamples();
-  else await change(async () => {});
+  else await change(async () => (previous ? `Your documents are embedded with ${settings.embedModel} now.` : undefined));
   // Load the LLM in the background so the first answer starts sooner.
-  void current().load({ onProgress: showProgress }).catch(showError);
+  void current()
+    .load({ onProgress: showProgress })
+    .then(() => {
+      llmLoaded = true;
+      document.body.dataset.llm = 'loaded';
+      // Its bar has nothing more to say ("1.0 / 1.0 MB" beside "Done." only confuses).
+      if (ui.progress.dataset.phase === 'load-model') ui.progress.hidden = true;
+      if (asking && ui.status.textContent === WAITING_FOR_MODEL) setStatus('Writing the answer…');
+    })
+    .catch(showError);
 }
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

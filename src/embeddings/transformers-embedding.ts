@@ -3,7 +3,7 @@ import { InvalidArgumentError, ModelLoadError, describeValue } from '../errors.j
 import type { ProgressCallback } from '../progress.js';
 import { autoDevice } from '../runtime/capabilities.js';
 import { IS_NODE } from '../runtime/node-environment.js';
-import { modelLoadProgress } from '../runtime/model-progress.js';
+import { countingRuntimeDownload, modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { modelLoadError, requestMark } from '../runtime/model-requests.js';
 import type { EmbedOptions, Embedding } from './embedding.js';
@@ -168,11 +168,10 @@ export class TransformersEmbedding implements Embedding {
     // transformers.js's Node build runs ONNX Runtime's CPU backend (native, or onnxruntime-web's wasm).
     const device = IS_NODE ? 'cpu' : requested === 'auto' ? await autoDevice() : requested;
     await applyModelSource(this.options.modelSource);
-    const extractor = (await pipeline('feature-extraction', this.modelId, {
-      device,
-      ...(this.options.dtype && { dtype: this.options.dtype as 'fp32' }),
-      progress_callback: modelLoadProgress(onProgress, this.modelId),
-    })) as FeatureExtractionPipeline;
+    const progress_callback = modelLoadProgress(onProgress, this.modelId);
+    const extractor = (await countingRuntimeDownload(progress_callback, () =>
+      pipeline('feature-extraction', this.modelId, { device, ...(this.options.dtype && { dtype: this.options.dtype as 'fp32' }), progress_callback }),
+    )) as FeatureExtractionPipeline;
     const config = extractor.model.config as unknown as { hidden_size?: number; max_position_embeddings?: number; 'transformers.js_config'?: { dtype?: unknown } };
     const configDtype = config['transformers.js_config']?.dtype;
     // transformers.js's own rule: the option, else the model's config, else q8 on WASM and fp32 elsewhere.

@@ -12,7 +12,7 @@ import { InvalidArgumentError, ModelLoadError, describeValue } from '../errors.j
 import type { Device } from '../embeddings/transformers-embedding.js';
 import type { ProgressCallback } from '../progress.js';
 import { autoDevice } from '../runtime/capabilities.js';
-import { modelLoadProgress } from '../runtime/model-progress.js';
+import { countingRuntimeDownload, modelLoadProgress } from '../runtime/model-progress.js';
 import { applyModelSource, type ModelSource } from '../runtime/transformers-env.js';
 import { modelLoadError, requestMark } from '../runtime/model-requests.js';
 import { SerialQueue } from '../util/serial-queue.js';
@@ -206,11 +206,9 @@ export class TransformersLLM extends BaseLLM {
     await applyModelSource(this.options.modelSource);
     const progress_callback = modelLoadProgress(onProgress, this.modelId);
     const tokenizer = await AutoTokenizer.from_pretrained(this.modelId, { progress_callback });
-    const model = await AutoModelForCausalLM.from_pretrained(this.modelId, {
-      device,
-      ...(this.options.dtype && { dtype: this.options.dtype as 'fp32' }),
-      progress_callback,
-    });
+    const model = await countingRuntimeDownload(progress_callback, () =>
+      AutoModelForCausalLM.from_pretrained(this.modelId, { device, ...(this.options.dtype && { dtype: this.options.dtype as 'fp32' }), progress_callback }),
+    );
     // One event-loop turn before each decoding step: the page stays responsive and an abort
     // (or a worker's cancel message) is seen between tokens, not after the whole answer.
     const forward = model.forward.bind(model);

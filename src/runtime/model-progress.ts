@@ -1,4 +1,5 @@
 import type { ProgressCallback } from '../progress.js';
+import { onRuntimeDownload } from './model-requests.js';
 
 interface TransformersProgress {
   status: string;
@@ -34,4 +35,17 @@ export function modelLoadProgress(onProgress: ProgressCallback | undefined, mode
     if (info.status === 'ready') done = total;
     onProgress({ phase: 'load-model', done, total, text: info.file ? `${model}: ${info.file}` : model });
   };
+}
+
+/**
+ * Runs `load` with ONNX Runtime's wasm download counted as one more file of `progress`: it is the
+ * biggest file of a first visit, and the bar would otherwise sit at 100% while it arrives.
+ */
+export async function countingRuntimeDownload<T>(progress: (info: unknown) => void, load: () => Promise<T>): Promise<T> {
+  const stop = onRuntimeDownload((file, loaded, total) => progress({ status: 'progress', file, loaded, total }));
+  try {
+    return await load();
+  } finally {
+    stop();
+  }
 }

@@ -14,6 +14,35 @@ interface FailedRequest {
   detail: string;
 }
 
+type DownloadListener = (file: string, loaded: number, total: number) => void;
+const downloadListeners = new Set<DownloadListener>();
+
+/**
+ * Calls `listener` as ONNX Runtime's wasm (27 MB, fetched by transformers.js without progress
+ * events) downloads; returns the unsubscribe function.
+ */
+export function onRuntimeDownload(listener: DownloadListener): () => void {
+  downloadListeners.add(listener);
+  return () => downloadListeners.delete(listener);
+}
+
+function counted(response: Response, url: string): Response {
+  if (!response.body || downloadListeners.size === 0) return response;
+  const file = new URL(url).pathname.split('/').pop()!;
+  const total = Number(response.headers.get('content-length')) || 0;
+  let loaded = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        loaded += chunk.byteLength;
+        for (const listener of downloadListeners) listener(file, loaded, Math.max(total, loaded));
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 const MAX_REMEMBERED = 32;
 const failures: FailedRequest[] = [];
 let seq = 0;
@@ -33,8 +62,9 @@ function absolute(input: unknown): string {
 }
 
 /**
- * Wraps `fetch` for transformers.js: remembers failed requests, and answers an HTML page served in
- * place of a model file (a single-page app's fallback) as a 404, which is what it means.
+ * Wraps `fetch` for transformers.js: remembers failed requests, answers an HTML page served in
+ * place of a model file (a single-page app's fallback) as a 404, which is what it means, and
+ * counts the bytes of ONNX Runtime's wasm for {@link onRuntimeDownload}.
  */
 export function recordingFetch(inner: typeof fetch): typeof fetch {
   return async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -53,7 +83,7 @@ export function recordingFetch(inner: typeof fetch): typeof fetch {
       return new Response(null, { status: 404, statusText: 'An HTML page instead of a model file' });
     }
     if (!response.ok) remember(url, response.status, response.statusText);
-    return response;
+    return response.ok && new URL(url).pathname.endsWith('.wasm') ? counted(response, url) : response;
   };
 }
 

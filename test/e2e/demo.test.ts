@@ -68,6 +68,8 @@ describe('the built demo on the fixture models', () => {
     await waitForDoc('What is pagerag.md');
     // The samples came from the snapshot prebuilt by `npm run build:demo`: nothing embedded here.
     await page.waitForSelector('body[data-samples="prebuilt"]');
+    // That message stays until something else happens (it was overwritten at once before).
+    expect(await page.textContent('#status')).toMatch(/loaded from the prebuilt index: nothing was embedded/);
     expect(requests.some((url) => /\/assets\/samples-[\w-]+\.pagerag$/.test(url))).toBe(true);
     await expect.poll(() => page.locator('#doc-list li').count()).toBe(4);
     await expect.poll(() => page.locator('#capabilities li').count()).toBeGreaterThan(3);
@@ -214,6 +216,18 @@ describe('the built demo on the fixture models', () => {
     await switching.press('#question', 'Enter');
     await switching.waitForSelector('#answer[data-state="done"]', { timeout: 60_000 });
     expect(await switching.locator('#sources li').count()).toBeGreaterThan(0);
+    // The model's bar goes once the model is loaded, rather than "1.0 / 1.0 MB" beside "Done.".
+    await switching.waitForSelector('body[data-llm="loaded"]');
+    expect(await switching.locator('#progress').isHidden()).toBe(true);
+
+    // An empty index: said plainly, without token figures for an answer no model wrote.
+    await switching.click('#clear-index');
+    await expect.poll(() => switching.locator('#doc-list').getAttribute('data-count')).toBe('0');
+    await switching.fill('#question', 'What colour are the boats?');
+    await switching.press('#question', 'Enter');
+    await switching.waitForSelector('#answer[data-state="done"]', { timeout: 60_000 });
+    expect(await switching.textContent('#status')).toBe('The index is empty: add documents (or load the samples), then ask.');
+    expect(await switching.textContent('#stats')).not.toMatch(/tokens/);
     await context3.close();
   });
 
