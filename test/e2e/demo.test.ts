@@ -231,6 +231,18 @@ describe('the built demo on the fixture models', () => {
     await context3.close();
   });
 
+  test('on a phone (390 × 844) the question box is on the first screen, above the documents', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const small = await phone.newPage();
+    await small.goto(`${server.url}?models=fixtures`);
+    await small.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    const question = (await small.locator('#question').boundingBox())!;
+    expect(question.y + question.height).toBeLessThan(844);
+    expect(question.y).toBeLessThan((await small.locator('#dropzone').boundingBox())!.y);
+    await small.screenshot({ path: join(shots, '7-phone.png') });
+    await phone.close();
+  });
+
   test('offline after one visit: reload without a network, ask, answer (the shell was precached at install)', async () => {
     const context4 = await browser.newContext();
     const visit = await context4.newPage();
