@@ -32,14 +32,19 @@ export class DimensionMismatchError extends PageragError {
 export class EmbeddingModelMismatchError extends PageragError {
   override name = 'EmbeddingModelMismatchError';
   constructor(
-    readonly stored: { model: string; dimensions: number },
-    readonly given: { model: string; dimensions?: number },
+    readonly stored: { model: string; dimensions: number; embedsMetadata?: boolean },
+    readonly given: { model: string; dimensions?: number; embedsMetadata?: boolean },
     what = 'This index',
   ) {
     const givenDims = given.dimensions === undefined ? '' : ` (${given.dimensions} dimensions)`;
+    const sameModel = stored.model === given.model && (given.dimensions === undefined || given.dimensions === stored.dimensions);
+    const how = (embeds: boolean | undefined) => (embeds ? 'with their metadata (embedMetadata: true)' : 'as bare text (embedMetadata: false)');
     super(
-      `${what} was built with embedding model "${stored.model}" (${stored.dimensions} dimensions), but "${given.model}"${givenDims} was given. ` +
-        'Use the same model, or clear the index and build it again with this one.',
+      sameModel
+        ? `${what} embedded its nodes ${how(stored.embedsMetadata)}, but this pipeline embeds them ${how(given.embedsMetadata)}. ` +
+            'Open it with the same embedMetadata, or embed its documents again into a new index (readStoredDocuments) to change it.'
+        : `${what} was built with embedding model "${stored.model}" (${stored.dimensions} dimensions), but "${given.model}"${givenDims} was given. ` +
+            'Use the same model, or clear the index and build it again with this one.',
     );
   }
 }

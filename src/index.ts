@@ -28,6 +28,8 @@ export type { ProgressUpdate, ProgressCallback, ProgressEvent } from './progress
 export { Document, documentHash } from './schema/document.js';
 export { TextNode } from './schema/node.js';
 export type { Metadata, MetadataValue, NodeWithScore } from './schema/node.js';
+export { MetadataMode } from './schema/metadata-mode.js';
+export type { NodeFormat } from './schema/metadata-mode.js';
 
 // Ingestion
 export { SentenceSplitter } from './ingestion/sentence-splitter.js';
@@ -84,6 +86,8 @@ export {
   defaultCondenseQuestionPrompt,
   defaultContextSystemPrompt,
   defaultCondensePlusContextSystemPrompt,
+  defaultCitationQaPrompt,
+  defaultCitationRefinePrompt,
 } from './prompts/prompt-template.js';
 export { PromptHelper } from './synthesizers/prompt-helper.js';
 export type { PromptHelperOptions } from './synthesizers/prompt-helper.js';
@@ -96,6 +100,8 @@ export type { PrintTarget } from './responses/streaming-response.js';
 // Engines and the index
 export { RetrieverQueryEngine } from './engines/retriever-query-engine.js';
 export type { RetrieverQueryEngineOptions, QueryOptions } from './engines/retriever-query-engine.js';
+export { CitationQueryEngine } from './engines/citation-query-engine.js';
+export type { CitationQueryEngineOptions } from './engines/citation-query-engine.js';
 export { BaseChatEngine } from './engines/chat/chat-engine.js';
 export type { ChatOptions, ChatResult } from './engines/chat/chat-engine.js';
 export { ContextChatEngine } from './engines/chat/context-chat-engine.js';

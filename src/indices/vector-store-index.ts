@@ -106,10 +106,10 @@ export class VectorStoreIndex {
   }
 
   /** Re-opens an index stored earlier (e.g. after a page reload). */
-  static async fromVectorStore(vectorStore: VectorStore, options: { embedModel: Embedding; transformations?: NodeParser[] }): Promise<VectorStoreIndex> {
+  static async fromVectorStore(vectorStore: VectorStore, options: { embedModel: Embedding; transformations?: NodeParser[]; embedMetadata?: boolean }): Promise<VectorStoreIndex> {
     const index = new VectorStoreIndex({ ...options, vectorStore });
     await index.embedModel.load();
-    vectorStore.assertEmbedModel({ model: index.embedModel.modelId, dimensions: index.embedModel.dimensions });
+    vectorStore.assertEmbedModel({ model: index.embedModel.modelId, dimensions: index.embedModel.dimensions, embedsMetadata: index.pipeline.embedMetadata });
     return index;
   }
 

@@ -19,8 +19,10 @@ export function documentFileType(path: string): string | undefined {
 
 /**
  * A file as a {@link Document}: id and `file_path` are its path (with "/"), metadata like
- * LlamaIndex's SimpleDirectoryReader (`file_path`, `file_name`, `file_type`). The browser, the
- * CLI and the Vite plugin all use this, so the same file gives the same document everywhere.
+ * LlamaIndex's SimpleDirectoryReader (`file_path`, `file_name`, `file_type`, and `title` from the
+ * first Markdown heading or the HTML `<title>`/`<h1>`). As there, only `file_path` (and the title)
+ * reach what is embedded and what the LLM reads; name and type are left out. The browser, the CLI
+ * and the Vite plugin all use this, so the same file gives the same document everywhere.
  *
  * @example
  * const doc = documentFromFile('guide/intro.html', await file.text());
@@ -30,9 +32,25 @@ export function documentFromFile(path: string, content: string): Document {
   if (typeof content !== 'string') throw new InvalidArgumentError(`Expected the content of "${path}" to be a string, got ${describeValue(content)}.`);
   const filePath = path.replace(/\\/g, '/');
   const type = documentFileType(filePath) ?? 'text/plain';
+  const title = titleOf(content, type);
   return new Document({
     id: filePath,
     text: type === 'text/html' ? htmlToText(content) : content,
-    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type },
+    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type, ...(title && { title }) },
+    excludedEmbedMetadataKeys: ['file_name', 'file_type'],
+    excludedLlmMetadataKeys: ['file_name', 'file_type'],
   });
+}
+
+const MAX_TITLE = 200;
+
+function titleOf(content: string, type: string): string | undefined {
+  const raw =
+    type === 'text/html'
+      ? (/<title[^>]*>([\s\S]*?)<\/title>/i.exec(content)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(content)?.[1])
+      : type === 'text/markdown'
+        ? /^#[ \t]+(.+?)[ \t#]*$/m.exec(content)?.[1]
+        : undefined;
+  const title = raw === undefined ? '' : htmlToText(raw).replace(/\s+/g, ' ').trim();
+  return title === '' ? undefined : title.slice(0, MAX_TITLE);
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Embedding } from '../embeddings/embedding.js';
 import type { ProgressCallback } from '../progress.js';
 import { Document, documentHash } from '../schema/document.js';
+import { MetadataMode } from '../schema/metadata-mode.js';
 import type { StoredDocument, VectorStore } from '../storage/vector-store.js';
 import { nodeParserFor } from './default-node-parser.js';
 import { wholeDocumentBatches } from './document-batches.js';
@@ -21,6 +22,13 @@ export interface IngestionPipelineOptions {
    * @default 256
    */
   nodesPerWrite?: number;
+  /**
+   * Embed each node's metadata with its text (`getContent(MetadataMode.EMBED)`, LlamaIndex's way:
+   * a chunk then says which page it came from), or the bare text. A store holds one or the other;
+   * another setting than the store's is refused.
+   * @default the store's setting; true for a new store
+   */
+  embedMetadata?: boolean;
 }
 
 export interface IngestOptions {
@@ -48,6 +56,7 @@ export class IngestionPipeline {
   /** The node parser given, if any (else one sized to the model is made once it has loaded). */
   readonly nodeParser: NodeParser | undefined;
   readonly nodesPerWrite: number;
+  private readonly embedMetadataOption: boolean | undefined;
 
   constructor(options: IngestionPipelineOptions) {
     if (!options?.embedModel || typeof options.embedModel.getTextEmbeddings !== 'function') {
@@ -66,6 +75,13 @@ export class IngestionPipeline {
     this.vectorStore = options.vectorStore;
     this.nodeParser = transformations?.[0];
     this.nodesPerWrite = nodesPerWrite;
+    if (options.embedMetadata !== undefined && typeof options.embedMetadata !== 'boolean') throw new InvalidArgumentError(`Expected embedMetadata to be true or false, got ${describeValue(options.embedMetadata)}.`);
+    this.embedMetadataOption = options.embedMetadata;
+  }
+
+  /** Whether nodes are embedded with their metadata: as asked, else as the store already does, else true. */
+  get embedMetadata(): boolean {
+    return this.embedMetadataOption ?? this.vectorStore.embedModel?.embedsMetadata ?? true;
   }
 
   /** Ingests `documents`; returns, per document, whether it was (re)written. Later duplicates of an id win. */
@@ -74,7 +90,8 @@ export class IngestionPipeline {
     const { signal, onProgress, skipUnchanged = true } = options;
     signal?.throwIfAborted();
     await this.embedModel.load({ ...(signal && { signal }), ...(onProgress && { onProgress }) });
-    const embedInfo = { model: this.embedModel.modelId, dimensions: this.embedModel.dimensions };
+    const embedMetadata = this.embedMetadata;
+    const embedInfo = { model: this.embedModel.modelId, dimensions: this.embedModel.dimensions, embedsMetadata: embedMetadata };
     this.vectorStore.assertEmbedModel(embedInfo);
     const parser = nodeParserFor(this.embedModel, this.nodeParser);
 
@@ -95,7 +112,8 @@ export class IngestionPipeline {
     let written = 0;
     for (const { batch } of wholeDocumentBatches(split, (d) => d.nodes.length, this.nodesPerWrite)) {
       signal?.throwIfAborted();
-      const texts = batch.flatMap((d) => d.nodes.map((n) => n.text));
+      const mode = embedMetadata ? MetadataMode.EMBED : MetadataMode.NONE;
+      const texts = batch.flatMap((d) => d.nodes.map((n) => n.getContent(mode)));
       const vectors = await this.embedModel.getTextEmbeddings(texts, {
         ...(signal && { signal }),
         ...(onProgress && { onProgress: (e) => onProgress({ phase: 'embed', done: embedded + e.done, total: totalNodes }) }),

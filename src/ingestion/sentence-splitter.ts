@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { Document } from '../schema/document.js';
+import { MetadataMode, contentWithMetadata } from '../schema/metadata-mode.js';
 import { TextNode } from '../schema/node.js';
 
 /** Counts tokens the way the embedding model will (without special tokens). */
@@ -82,6 +83,8 @@ export class SentenceSplitter {
   readonly paragraphSeparator: string;
   private readonly idFunc: ((index: number, document: Document) => string) | undefined;
   private readonly countTokens: TokenCounter;
+  /** The chunk size for the document being split: chunkSize less what its metadata takes. */
+  private limit: number;
 
   constructor(options: SentenceSplitterOptions) {
     const { chunkSize, countTokens } = options ?? ({} as SentenceSplitterOptions);
@@ -98,6 +101,7 @@ export class SentenceSplitter {
       throw new InvalidArgumentError(`Expected countTokens to be a function (text) => number, got ${describeValue(countTokens)}.`);
     }
     this.chunkSize = chunkSize;
+    this.limit = chunkSize;
     this.chunkOverlap = chunkOverlap;
     this.countTokens = countTokens;
     this.paragraphSeparator = options.paragraphSeparator ?? '\n\n';
@@ -119,20 +123,38 @@ export class SentenceSplitter {
   }
 
   /** One node per chunk; each node gets the document's id as `refDocId` and a copy of its metadata. */
+  /**
+   * Splits documents into nodes that inherit their metadata and metadata format. As LlamaIndex's
+   * metadata-aware splitters, each chunk leaves room for the metadata its content will carry (the
+   * longer of what the embedding model and the LLM read), so the whole stays within `chunkSize`.
+   */
   getNodesFromDocuments(documents: readonly Document[]): TextNode[] {
-    return documents.flatMap((doc) =>
-      this.splitTextWithOffsets(doc.text).map(
-        (chunk, i) =>
-          new TextNode({
-            ...(this.idFunc && { id: this.idFunc(i, doc) }),
-            text: chunk.text,
-            refDocId: doc.id,
-            metadata: structuredClone(doc.metadata),
-            startCharIdx: chunk.start,
-            endCharIdx: chunk.end,
-          }),
-      ),
-    );
+    return documents.flatMap((doc) => {
+      const overhead = (mode: MetadataMode) => this.countTokens(contentWithMetadata('', doc.metadata, doc.format, mode));
+      const metadataTokens = Math.max(overhead(MetadataMode.EMBED), overhead(MetadataMode.LLM));
+      if (metadataTokens >= this.chunkSize) {
+        throw new InvalidArgumentError(
+          `The metadata of document "${doc.id}" takes ${metadataTokens} tokens, as much as chunkSize (${this.chunkSize}) or more. Use a larger chunkSize, less metadata, or leave keys out with excludedEmbedMetadataKeys / excludedLlmMetadataKeys.`,
+        );
+      }
+      this.limit = this.chunkSize - metadataTokens;
+      try {
+        return this.splitTextWithOffsets(doc.text).map(
+          (chunk, i) =>
+            new TextNode({
+              ...(this.idFunc && { id: this.idFunc(i, doc) }),
+              text: chunk.text,
+              refDocId: doc.id,
+              metadata: structuredClone(doc.metadata),
+              startCharIdx: chunk.start,
+              endCharIdx: chunk.end,
+              format: doc.format,
+            }),
+        );
+      } finally {
+        this.limit = this.chunkSize;
+      }
+    });
   }
 
   private levels(): ((text: string) => string[])[] {
@@ -143,7 +165,7 @@ export class SentenceSplitter {
 
   private split(text: string, offset: number, level: number): Span[] {
     const tokens = this.countTokens(text);
-    if (tokens <= this.chunkSize) return [{ start: offset, end: offset + text.length, tokens }];
+    if (tokens <= this.limit) return [{ start: offset, end: offset + text.length, tokens }];
     const levels = this.levels();
     for (let l = level; l < levels.length; l++) {
       const parts = levels[l]!(text);
@@ -168,7 +190,7 @@ export class SentenceSplitter {
     let piece = '';
     for (const ch of chars) {
       const candidate = piece + ch;
-      if (piece !== '' && this.countTokens(candidate) > this.chunkSize) {
+      if (piece !== '' && this.countTokens(candidate) > this.limit) {
         spans.push({ start: offset + start, end: offset + start + piece.length, tokens: this.countTokens(piece) });
         start += piece.length;
         piece = ch;
@@ -180,7 +202,7 @@ export class SentenceSplitter {
     return spans;
   }
 
-  private merge(text: string, spans: Span[], budget = this.chunkSize): TextChunk[] {
+  private merge(text: string, spans: Span[], budget = this.limit): TextChunk[] {
     const chunks: TextChunk[] = [];
     let current: Span[] = [];
     let currentTokens = 0;
@@ -188,11 +210,11 @@ export class SentenceSplitter {
       if (current.length === 0) return;
       const chunk = this.trimmed(text, current[0]!.start, current.at(-1)!.end);
       if (!chunk) return;
-      if (this.countTokens(chunk.text) <= this.chunkSize || current.length === 1) {
+      if (this.countTokens(chunk.text) <= this.limit || current.length === 1) {
         chunks.push(chunk);
       } else {
         // Tokens are not always additive across split points (BPE merges); re-merge this chunk tighter.
-        chunks.push(...this.merge(text, current, budget - 1 - Math.floor((this.countTokens(chunk.text) - this.chunkSize) / 2)));
+        chunks.push(...this.merge(text, current, budget - 1 - Math.floor((this.countTokens(chunk.text) - this.limit) / 2)));
       }
     };
     for (const span of spans) {

@@ -22,7 +22,7 @@ export async function readStoredDocuments(store: VectorStore, options: { signal?
   for (const info of await store.listRefDocs()) {
     options.signal?.throwIfAborted();
     const nodes = await store.getNodesOfRefDoc(info.id);
-    documents.push(new Document({ id: info.id, text: rebuildText(nodes), metadata: info.metadata }));
+    documents.push(new Document({ id: info.id, text: rebuildText(nodes), metadata: info.metadata, ...(nodes[0] && { format: nodes[0].format }) }));
   }
   return documents;
 }

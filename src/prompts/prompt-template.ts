@@ -73,6 +73,32 @@ export const defaultSummaryPrompt = new PromptTemplate(
 
 export const defaultSimpleInputPrompt = new PromptTemplate('{query}');
 
+// LlamaIndex's CITATION_QA_TEMPLATE and CITATION_REFINE_TEMPLATE (its variables renamed as pagerag's).
+const CITATION_INSTRUCTIONS =
+  'Please provide an answer based solely on the provided sources. ' +
+  'When referencing information from a source, cite the appropriate source(s) using their corresponding numbers. ' +
+  'Every answer should include at least one source citation. ' +
+  'Only cite a source when you are explicitly referencing it. ' +
+  'If none of the sources are helpful, you should indicate that. ' +
+  'For example:\n' +
+  'Source 1:\n' +
+  'The sky is red in the evening and blue in the morning.\n' +
+  'Source 2:\n' +
+  'Water is wet when the sky is red.\n' +
+  'Query: When is water wet?\n' +
+  'Answer: Water will be wet when the sky is red [2], which occurs in the evening [1].\n';
+
+export const defaultCitationQaPrompt = new PromptTemplate(
+  CITATION_INSTRUCTIONS + 'Now it\'s your turn. Below are several numbered sources of information:\n------\n{context}\n------\nQuery: {query}\nAnswer: ',
+);
+
+export const defaultCitationRefinePrompt = new PromptTemplate(
+  CITATION_INSTRUCTIONS +
+    "Now it's your turn. We have provided an existing answer: {existingAnswer}" +
+    'Below are several numbered sources of information. Use them to refine the existing answer. ' +
+    'If the provided sources are not helpful, you will repeat the existing answer.\nBegin refining!\n------\n{context}\n------\nQuery: {query}\nAnswer: ',
+);
+
 export const defaultCondenseQuestionPrompt = new PromptTemplate(
   'Given a conversation (between Human and Assistant) and a follow up message from Human, rewrite the message to be a standalone question that captures all relevant context from the conversation.\n\n' +
     '<Chat History>\n{chatHistory}\n\n' +

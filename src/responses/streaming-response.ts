@@ -1,7 +1,7 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { LLMStream, LLMUsage } from '../llms/types.js';
 import type { Metadata, NodeWithScore } from '../schema/node.js';
-import { Response, sourceMetadata } from './response.js';
+import { Response, formattedSources, sourceMetadata } from './response.js';
 
 /** Where `printResponseStream` writes: the console (default), an element (as text), a stream or a callback. */
 export type PrintTarget = HTMLElement | WritableStream<string> | ((delta: string) => void);
@@ -101,6 +101,11 @@ export class StreamingResponse {
   /** The text received so far (all of it once the stream ended). */
   toString(): string {
     return this.text;
+  }
+
+  /** The sources as "> Source (Doc id: …): text" paragraphs, each cut to `length` characters (there before the first delta). */
+  getFormattedSources(length = 100): string {
+    return formattedSources(this.sourceNodes, length);
   }
 
   private async *generate(

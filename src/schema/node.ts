@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { checkMetadata } from './metadata.js';
+import { MetadataMode, checkNodeFormat, contentWithMetadata, metadataString, type NodeFormat } from './metadata-mode.js';
 
 /** Metadata values are JSON-like so they survive IndexedDB and worker boundaries. */
 export type MetadataValue = string | number | boolean | null | MetadataValue[] | { [key: string]: MetadataValue };
@@ -21,15 +22,21 @@ export class TextNode {
   readonly startCharIdx: number | undefined;
   /** Offset after the last character of `text` in the source document. */
   readonly endCharIdx: number | undefined;
+  /** How the metadata is rendered into {@link getContent} (only what differs from LlamaIndex's defaults). */
+  readonly format: NodeFormat;
 
-  constructor(init: {
-    id?: string;
-    text: string;
-    metadata?: Metadata;
-    refDocId?: string;
-    startCharIdx?: number;
-    endCharIdx?: number;
-  }) {
+  constructor(
+    init: {
+      id?: string;
+      text: string;
+      metadata?: Metadata;
+      refDocId?: string;
+      startCharIdx?: number;
+      endCharIdx?: number;
+      /** The format fields as one object (how stored and sent nodes carry them). */
+      format?: NodeFormat;
+    } & NodeFormat,
+  ) {
     if (typeof init?.text !== 'string') throw new InvalidArgumentError(`Expected the node's text to be a string, got ${describeValue(init?.text)}.`);
     if (init.id !== undefined && (typeof init.id !== 'string' || init.id === '')) {
       throw new InvalidArgumentError(`Expected the node's id to be a non-empty string, got ${describeValue(init.id)}.`);
@@ -46,10 +53,32 @@ export class TextNode {
     this.refDocId = init.refDocId;
     this.startCharIdx = init.startCharIdx;
     this.endCharIdx = init.endCharIdx;
+    const { excludedEmbedMetadataKeys, excludedLlmMetadataKeys, metadataTemplate, metadataSeparator, textTemplate } = init;
+    this.format = checkNodeFormat({ ...init.format, ...definedOnly({ excludedEmbedMetadataKeys, excludedLlmMetadataKeys, metadataTemplate, metadataSeparator, textTemplate }) }, `node "${this.id}"`);
   }
 
-  getContent(): string {
-    return this.text;
+  /** Metadata keys left out of what is embedded (LlamaIndex's `excluded_embed_metadata_keys`). */
+  get excludedEmbedMetadataKeys(): string[] {
+    return this.format.excludedEmbedMetadataKeys ?? [];
+  }
+  /** Metadata keys left out of what the LLM reads (LlamaIndex's `excluded_llm_metadata_keys`). */
+  get excludedLlmMetadataKeys(): string[] {
+    return this.format.excludedLlmMetadataKeys ?? [];
+  }
+
+  /**
+   * The text, after the metadata that `mode` lets through, as LlamaIndex's `get_content`:
+   * `EMBED` is what the embedding model reads, `LLM` what a prompt holds.
+   * @example
+   * node.getContent(MetadataMode.LLM); // "fileName: guide.md\n\nChunk text"
+   */
+  getContent(mode: MetadataMode = MetadataMode.NONE): string {
+    return contentWithMetadata(this.text, this.metadata, this.format, mode);
+  }
+
+  /** The metadata entries `mode` lets through, rendered with `metadataTemplate` and joined by `metadataSeparator`. */
+  getMetadataStr(mode: MetadataMode = MetadataMode.ALL): string {
+    return metadataString(this.metadata, this.format, mode);
   }
 }
 
@@ -61,4 +90,8 @@ function checkOffset(key: string, offset: number | undefined): void {
 export interface NodeWithScore<N extends TextNode = TextNode> {
   node: N;
   score: number;
+}
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -1,4 +1,5 @@
 import { SnapshotFormatError, describeValue } from '../errors.js';
+import { checkNodeFormat } from '../schema/metadata-mode.js';
 import { checkMetadata } from '../schema/metadata.js';
 
 /**
@@ -16,6 +17,14 @@ export function checkRows(docRows: unknown[], nodeRows: unknown[]): void {
       throw new SnapshotFormatError(`The snapshot's metadata is invalid: ${(error as Error).message}`, { cause: error });
     }
   };
+  const formatOk = (id: string, format: unknown) => {
+    try {
+      if (!isObject(format)) throw new Error('not an object');
+      checkNodeFormat(format, `node "${id}"`);
+    } catch {
+      throw bad(`node "${id}"'s format`, format);
+    }
+  };
   const docIds = new Set<string>();
   docRows.forEach((d, i) => {
     if (!isObject(d) || typeof d.id !== 'string' || d.id === '' || typeof d.hash !== 'string' || !Number.isInteger(d.nodes) || (d.nodes as number) < 0) throw bad(`document ${i}`, d);
@@ -25,11 +34,13 @@ export function checkRows(docRows: unknown[], nodeRows: unknown[]): void {
   });
   const nodeIds = new Set<string>();
   nodeRows.forEach((n, i) => {
-    if (!Array.isArray(n) || n.length !== 5) throw bad(`node ${i}`, n);
-    const [id, text, metadata, start, end] = n as unknown[];
+    if (!Array.isArray(n) || (n.length !== 5 && n.length !== 6)) throw bad(`node ${i}`, n);
+    const [id, text, metadata, start, end, format] = n as unknown[];
     if (typeof id !== 'string' || id === '' || typeof text !== 'string' || !isOffset(start) || !isOffset(end)) throw bad(`node ${i}`, n);
+    if (n.length === 6) formatOk(id, format);
     if (nodeIds.has(id)) throw bad(`node ${i} (its id appears twice)`, id);
     nodeIds.add(id);
     if (metadata !== 0) metadataOk(id, metadata);
   });
 }
+

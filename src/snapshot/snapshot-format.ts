@@ -12,6 +12,7 @@ import type { Metadata } from '../schema/node.js';
 import { decodeKeywordRows, encodeKeywordRows, type KeywordTerms } from '../search/keyword-codec.js';
 import { quantizeInt8 } from '../search/int8-quantize.js';
 import { ByteReader, ByteWriter, LITTLE_ENDIAN, crc32, gunzip, gzip, sha256Hex, utf8 } from './bytes.js';
+import type { NodeFormat } from '../schema/metadata-mode.js';
 
 export const SNAPSHOT_MAGIC = 'PGRAGSNP';
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -27,6 +28,8 @@ export interface SnapshotEmbedModel {
   normalize?: boolean;
   /** Weights precision the vectors were computed with, when known (e.g. "fp32", "q8"). */
   dtype?: string;
+  /** Whether nodes were embedded with their metadata (absent in older snapshots: false). */
+  embedsMetadata?: boolean;
 }
 
 /** How the documents were split. */
@@ -57,6 +60,8 @@ export interface SnapshotNode {
   metadata: Metadata;
   startCharIdx?: number;
   endCharIdx?: number;
+  /** How its metadata is rendered, where it differs from the defaults. */
+  format?: NodeFormat;
 }
 
 export interface SnapshotDocument {
@@ -126,7 +131,11 @@ export async function encodeSnapshot(data: SnapshotData, options: EncodeSnapshot
   // Node metadata is nearly always the document's: stored as 0 then.
   const nodes = data.documents.flatMap((d) => {
     const docMetadata = JSON.stringify(d.metadata);
-    return d.nodes.map((n) => [n.id, n.text, JSON.stringify(n.metadata) === docMetadata ? 0 : n.metadata, n.startCharIdx ?? -1, n.endCharIdx ?? -1]);
+    return d.nodes.map((n) => {
+      const row = [n.id, n.text, JSON.stringify(n.metadata) === docMetadata ? 0 : n.metadata, n.startCharIdx ?? -1, n.endCharIdx ?? -1];
+      // A sixth element only where there is a format: files without one read in older versions too.
+      return n.format && Object.keys(n.format).length > 0 ? [...row, n.format] : row;
+    });
   });
   section('NODE', await json(nodes), FLAG_GZIP | FLAG_REQUIRED);
   if (vectorsKind === 'float32') section('VF32', float32Bytes(data.vectors), FLAG_REQUIRED);
@@ -202,7 +211,9 @@ function checkHeader(header: SnapshotHeader): void {
   const problems: string[] = [];
   const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
   if (header?.format !== 'pagerag-snapshot') problems.push(`format ${describeValue(header?.format)}`);
-  if (typeof header?.embedModel?.model !== 'string' || !(header.embedModel.dimensions > 0)) problems.push(`embedModel ${describeValue(header?.embedModel)}`);
+  if (typeof header?.embedModel?.model !== 'string' || !(header.embedModel.dimensions > 0) || !['boolean', 'undefined'].includes(typeof header.embedModel.embedsMetadata)) {
+    problems.push(`embedModel ${describeValue(header?.embedModel)}`);
+  }
   if (header?.vectors !== 'float32' && header?.vectors !== 'int8') problems.push(`vectors ${describeValue(header?.vectors)}`);
   if (!positiveInt(header?.counts?.documents) || !positiveInt(header?.counts?.nodes)) problems.push(`counts ${describeValue(header?.counts)}`);
   if (!positiveInt(header?.bodyLength) || typeof header?.contentHash !== 'string') problems.push('bodyLength/contentHash');
@@ -239,7 +250,7 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot
   const dims = header.embedModel.dimensions;
   const nodeCount = header.counts.nodes;
   const docRows = parseJson<{ id: string; hash: string; metadata: Metadata; nodes: number }[]>(sections, 'DOCS');
-  const nodeRows = parseJson<[string, string, Metadata | 0, number, number][]>(sections, 'NODE');
+  const nodeRows = parseJson<[string, string, Metadata | 0, number, number, NodeFormat?][]>(sections, 'NODE');
   if (!Array.isArray(docRows) || docRows.length !== header.counts.documents || !Array.isArray(nodeRows) || nodeRows.length !== nodeCount) {
     throw new SnapshotFormatError(`The snapshot lists ${header.counts.documents} documents and ${nodeCount} nodes in its header but holds ${docRows?.length} and ${nodeRows?.length}: the file is corrupted.`);
   }
@@ -251,13 +262,14 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot
       id: d.id,
       hash: d.hash,
       metadata: d.metadata,
-      nodes: rows.map(([id, text, metadata, start, end]) => ({
+      nodes: rows.map(([id, text, metadata, start, end, format]) => ({
         id,
         text,
         // Shared with the document: stored copies are made by IndexedDB.
         metadata: metadata === 0 ? d.metadata : metadata,
         ...(start >= 0 && { startCharIdx: start }),
         ...(end >= 0 && { endCharIdx: end }),
+        ...(format && { format }),
       })),
     };
   });

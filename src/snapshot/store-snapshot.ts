@@ -4,7 +4,7 @@ import type { Embedding } from '../embeddings/embedding.js';
 import type { ProgressCallback } from '../progress.js';
 import { ANALYZER_ID } from '../search/english-analyzer.js';
 import { TextNode } from '../schema/node.js';
-import type { StoreContents, StoredDocument, VectorStore } from '../storage/vector-store.js';
+import type { EmbedModelInfo, StoreContents, StoredDocument, VectorStore } from '../storage/vector-store.js';
 import { wholeDocumentBatches } from '../ingestion/document-batches.js';
 import { sliceKeywordRows } from '../search/keyword-codec.js';
 import { decodeSnapshot, readSnapshotHeader, type SnapshotChunker, type SnapshotData, type SnapshotEmbedModel, type SnapshotHeader } from './snapshot-format.js';
@@ -36,7 +36,7 @@ interface LoadTarget {
 export async function storedSnapshot(head: Uint8Array, { vectorStore, embedModel, name, onProgress }: LoadTarget): Promise<LoadSnapshotResult | undefined> {
   const { header } = readSnapshotHeader(head);
   assertSameModel(header.embedModel, embedModel);
-  vectorStore.assertEmbedModel(header.embedModel);
+  vectorStore.assertEmbedModel(embedInfoOf(header));
   const previous = await vectorStore.getSnapshotRecord(name);
   if (previous?.contentHash !== header.contentHash) return undefined;
   const stored = new Set((await vectorStore.listRefDocs()).map((d) => d.id));
@@ -59,6 +59,7 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
   const { data, keywordSection } = await decodeSnapshot(bytes);
   signal?.throwIfAborted();
   const dims = header.embedModel.dimensions;
+  const embedInfo = embedInfoOf(header);
   const keywords = data.keywordAnalyzer === ANALYZER_ID ? data.keywords : undefined;
   const todo: (StoredDocument & { rows: [number, number] })[] = [];
   let row = 0;
@@ -83,7 +84,7 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
     signal?.throwIfAborted();
     // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
     const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
-    await vectorStore.add(batch, header.embedModel, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });
+    await vectorStore.add(batch, embedInfo, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });
     done += size;
     onProgress?.({ phase: 'store', done, total });
   }
@@ -154,10 +155,16 @@ export function snapshotDataOf(contents: StoreContents, embedModel: Embedding, c
         metadata: node.metadata,
         ...(node.startCharIdx !== undefined && { startCharIdx: node.startCharIdx }),
         ...(node.endCharIdx !== undefined && { endCharIdx: node.endCharIdx }),
+        ...(Object.keys(node.format).length > 0 && { format: node.format }),
       })),
     })),
     vectors: contents.vectors,
     keywords: contents.keywords,
     keywordAnalyzer: ANALYZER_ID,
   };
+}
+
+/** A snapshot without the field predates embedded metadata: its nodes were embedded as bare text. */
+function embedInfoOf(header: SnapshotHeader): EmbedModelInfo {
+  return { ...header.embedModel, embedsMetadata: header.embedModel.embedsMetadata ?? false };
 }

@@ -21,7 +21,7 @@ export abstract class BaseVectorStore<R extends SearchRow> implements VectorStor
   protected constructor(protected readonly bm25: BM25Params = {}) {}
 
   get embedModel(): EmbedModelInfo | undefined {
-    return this.model && { model: this.model.model, dimensions: this.model.dimensions };
+    return this.model && { model: this.model.model, dimensions: this.model.dimensions, embedsMetadata: this.model.embedsMetadata ?? false };
   }
 
   get count(): number {
@@ -30,7 +30,7 @@ export abstract class BaseVectorStore<R extends SearchRow> implements VectorStor
 
   assertEmbedModel(given: EmbedModelInfo): void {
     const stored = this.model;
-    if (stored && (stored.model !== given.model || stored.dimensions !== given.dimensions)) {
+    if (stored && (stored.model !== given.model || stored.dimensions !== given.dimensions || differentMetadata(stored, given))) {
       throw new EmbeddingModelMismatchError(stored, given);
     }
   }
@@ -98,4 +98,9 @@ export abstract class BaseVectorStore<R extends SearchRow> implements VectorStor
   abstract compact(): Promise<void>;
   abstract clear(): Promise<void>;
   abstract close(): void;
+}
+
+/** Only where the caller says how it embeds (a query embeds bare text either way). */
+export function differentMetadata(stored: EmbedModelInfo, given: EmbedModelInfo): boolean {
+  return given.embedsMetadata !== undefined && (stored.embedsMetadata ?? false) !== given.embedsMetadata;
 }

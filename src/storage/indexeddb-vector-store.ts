@@ -2,7 +2,7 @@ import { deleteDB, type IDBPDatabase } from 'idb';
 import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, describeValue } from '../errors.js';
 import type { TextNode } from '../schema/node.js';
 import type { BM25Params } from '../search/bm25-index.js';
-import { BaseVectorStore } from './base-vector-store.js';
+import { BaseVectorStore, differentMetadata } from './base-vector-store.js';
 import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
 import { contentsOf, recordProblems, type AllRecords } from './indexeddb/read-records.js';
@@ -86,8 +86,9 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
       ['meta', 'segments', 'pages', 'docs'],
       async (tx) => {
         const config = await tx.objectStore('meta').get('config');
-        if (config && (config.embedModel !== embedModel.model || config.dimensions !== dims)) {
-          throw new EmbeddingModelMismatchError({ model: config.embedModel, dimensions: config.dimensions }, embedModel);
+        const stored = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
+        if (stored && (stored.model !== embedModel.model || stored.dimensions !== dims || differentMetadata(stored, embedModel))) {
+          throw new EmbeddingModelMismatchError(stored, embedModel);
         }
         if (!config) await tx.objectStore('meta').put(newConfig(embedModel), 'config');
         // Only documents stored before need removing. One key listing over the batch's id range
@@ -124,7 +125,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     );
 
     // Committed: memory follows.
-    this.model ??= { model: embedModel.model, dimensions: dims };
+    this.model ??= { model: embedModel.model, dimensions: dims, embedsMetadata: embedModel.embedsMetadata ?? false };
     for (const doc of documents) index.removeRefDoc(doc.refDocId);
     for (const row of rows) row.segment = row.group = segmentId;
     index.add(rows, vectors, keywords);
@@ -244,7 +245,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.stale = false;
     const tx = (await this.connection()).transaction(['meta', 'segments']);
     const [config, stored] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll(), tx.done]);
-    this.model = config && { model: config.embedModel, dimensions: config.dimensions };
+    this.model = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
     this.index = undefined;
     if (!config) return;
     const segments = stored.map(decodeSegment);
@@ -279,5 +280,5 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
 }
 
 function newConfig(embedModel: EmbedModelInfo): IndexConfig {
-  return { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: embedModel.dimensions, createdAt: Date.now() };
+  return { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: embedModel.dimensions, embedsMetadata: embedModel.embedsMetadata ?? false, createdAt: Date.now() };
 }

@@ -53,7 +53,7 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     // Checked again after the await: another write may have set the model meanwhile.
     this.assertEmbedModel(embedModel);
-    this.model ??= { model: embedModel.model, dimensions: dims };
+    this.model ??= { model: embedModel.model, dimensions: dims, embedsMetadata: embedModel.embedsMetadata ?? false };
     let row = 0;
     for (const doc of documents) {
       this.removeDocument(doc.refDocId);

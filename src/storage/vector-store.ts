@@ -19,6 +19,12 @@ export interface StoredDocument {
 export interface EmbedModelInfo {
   model: string;
   dimensions: number;
+  /**
+   * Whether the vectors were made from each node's content with its metadata
+   * (`getContent(MetadataMode.EMBED)`, LlamaIndex's way) rather than its bare text. Absent in
+   * indexes written before pagerag embedded metadata: read as false.
+   */
+  embedsMetadata?: boolean;
 }
 
 /** The docstore entry of one document. */

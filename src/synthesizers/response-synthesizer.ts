@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NotImplementedError, describeValue } from '../errors.js';
+import { MetadataMode } from '../schema/metadata-mode.js';
 import { deltaEvents, emit, type EventCallback } from '../events.js';
 import { countLLMTokens, type LLM, type LLMStream } from '../llms/types.js';
 import {
@@ -118,9 +119,15 @@ export class ResponseSynthesizer<S extends boolean = false> {
     if (typeof query !== 'string') throw new InvalidArgumentError(`Expected the query to be a string, got ${describeValue(query)}.`);
     signal?.throwIfAborted();
     emit(this.onEvent, { type: 'synthesize-start', query, time: performance.now() });
-    const texts = nodes.map((n) => n.node.text);
+    // What the LLM reads: each node's text after the metadata its LLM mode lets through (LlamaIndex's MetadataMode.LLM).
+    const texts = nodes.map((n) => n.node.getContent(MetadataMode.LLM));
     const run = new SynthesisRun(this, query, params);
     let result: Response | StreamingResponse;
+    // LlamaIndex's BaseSynthesizer.synthesize: nothing retrieved answers "Empty Response" before any mode runs.
+    if (nodes.length === 0) {
+      result = this.responseMode === 'no_text' || this.responseMode === 'context_only' ? new Response(EMPTY_RESPONSE, nodes) : run.empty();
+      return result as SynthesizerResult<S>;
+    }
     switch (this.responseMode) {
       case 'no_text':
         result = new Response('', nodes);
@@ -138,7 +145,7 @@ export class ResponseSynthesizer<S extends boolean = false> {
       case 'simple_summarize': {
         const template = this.textQaTemplate.partialFormat({ query });
         const context = this.promptHelper.truncate(template, texts).join('\n\n');
-        result = texts.length === 0 ? run.empty() : await run.final(template.format({ context }));
+        result = await run.final(template.format({ context }));
         break;
       }
       case 'tree_summarize':

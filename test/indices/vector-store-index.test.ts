@@ -10,6 +10,7 @@ import { SimilarityPostprocessor } from '../../src/postprocessors/similarity-pos
 import { Document } from '../../src/schema/document.js';
 import { CORPUS, corpusDocuments } from '../support/corpus.js';
 import { foreignRequests, realTokenizerFixture } from '../support/fixtures.js';
+import { MetadataMode } from '../../src/schema/metadata-mode.js';
 import { fixtureEmbedding } from '../support/models.js';
 import { storesDeletedAfterEach } from '../support/stores.js';
 
@@ -54,11 +55,12 @@ describe('VectorStoreIndex on the fixture encoder and real IndexedDB', () => {
     expect(foreignRequests()).toEqual([]);
   });
 
-  test("a query equal to a chunk's text returns that chunk first with score ≈ 1", async () => {
+  test("a query equal to what a chunk embedded (its text after its metadata) returns that chunk first with score ≈ 1", async () => {
     const { index, vectorStore } = await buildIndex();
     const nodes = await vectorStore.getNodesOfRefDoc('author');
     const target = nodes[0]!;
-    const [first] = await index.asRetriever({ similarityTopK: 1 }).retrieve(target.text);
+    expect(target.getContent(MetadataMode.EMBED)).not.toBe(target.text);
+    const [first] = await index.asRetriever({ similarityTopK: 1 }).retrieve(target.getContent(MetadataMode.EMBED));
     expect(first!.node.id).toBe(target.id);
     expect(first!.score).toBeCloseTo(1, 5);
     expect(target.metadata).toEqual(CORPUS[2]!.metadata);

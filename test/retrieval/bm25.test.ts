@@ -5,6 +5,7 @@ import { porterStem } from '../../src/search/porter-stemmer.js';
 import { QueryFusionRetriever } from '../../src/retrieval/query-fusion-retriever.js';
 import type { BaseRetriever } from '../../src/retrieval/retriever.js';
 import { Document } from '../../src/schema/document.js';
+import { TextNode } from '../../src/schema/node.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { evaluate, indexScifact, parseScifact } from '../../eval/scifact.js';
 import { corpusDocuments } from '../support/corpus.js';
@@ -67,7 +68,7 @@ describe('BM25 and hybrid retrieval on the index', () => {
   });
 
   test('fusion: reciprocal rank and relative score, by weight', async () => {
-    const node = (id: string) => ({ id, text: id, metadata: {}, refDocId: id, startCharIdx: 0, endCharIdx: 1, getContent: () => id });
+    const node = (id: string) => new TextNode({ id, text: id, refDocId: id });
     const fixed = (list: [string, number][]): BaseRetriever => ({ retrieve: async () => list.map(([id, score]) => ({ node: node(id), score })) });
     const a = fixed([['x', 0.9], ['y', 0.8], ['z', 0.1]]);
     const b = fixed([['z', 12], ['y', 11], ['w', 1]]);

@@ -5,6 +5,8 @@ import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { documentFromFile } from '../../src/ingestion/file-document.js';
 import { SentenceSplitter } from '../../src/ingestion/sentence-splitter.js';
 import { decodeSnapshot } from '../../src/snapshot/snapshot-format.js';
+import { MetadataMode } from '../../src/schema/metadata-mode.js';
+import { TextNode } from '../../src/schema/node.js';
 import { fixtureEmbedding } from '../support/models.js';
 import { storesDeletedAfterEach } from '../support/stores.js';
 
@@ -47,8 +49,10 @@ describe('a snapshot built by `pagerag build-index` in Node', () => {
     // … same answers, all three retrievers.
     for (const mode of ['vector', 'bm25', 'hybrid'] as const) expect([mode, await results(prebuilt, mode)]).toEqual([mode, await results(inBrowser, mode)]);
 
-    // Node's vectors against the browser's for the same chunk texts.
-    const texts = data.documents.flatMap((d) => d.nodes.map((n) => n.text));
+    // Node's vectors against the browser's for the same chunk contents (text with its metadata, as embedded).
+    expect(header.embedModel.embedsMetadata).toBe(true);
+    const texts = data.documents.flatMap((d) => d.nodes.map((n) => new TextNode(n).getContent(MetadataMode.EMBED)));
+    expect(texts.every((t) => t.startsWith('file_path: '))).toBe(true);
     const here = await embedModel.getTextEmbeddings(texts);
     const dims = header.embedModel.dimensions;
     const cosines = here.map((v, r) => {

@@ -39,7 +39,7 @@ describe('snapshots', () => {
     const { index, embedModel, bytes } = await sourceIndex();
     const { header, data } = await decodeSnapshot(bytes);
     expect(header).toMatchObject({ format: 'pagerag-snapshot', version: 1, vectors: 'float32', counts: { documents: CORPUS.length, nodes: index.vectorStore.count } });
-    expect(header.embedModel).toEqual({ model: embedModel.modelId, dimensions: embedModel.dimensions, pooling: 'mean', normalize: true, dtype: 'fp32' });
+    expect(header.embedModel).toEqual({ model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, pooling: 'mean', normalize: true, dtype: 'fp32' });
     expect(header.keywords?.analyzer).toBe('pagerag-english/1');
     expect(data.vectors).toHaveLength(index.vectorStore.count * embedModel.dimensions);
 

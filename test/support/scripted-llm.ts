@@ -1,3 +1,4 @@
+import { TextNode } from '../../src/schema/node.js';
 import { pushIterator } from '../../src/streams/push-iterator.js';
 import type { ChatMessage, CompletionResponse, LLM, LLMCallOptions, LLMMetadata, LLMStream } from '../../src/llms/types.js';
 import { SerialQueue } from '../../src/util/serial-queue.js';
@@ -117,7 +118,8 @@ function render(messages: readonly ChatMessage[]): string {
   return messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 }
 
+/** A retrieved node without metadata, so prompts hold exactly `text`. */
 export const nodeWithScore = (text: string, id: string = crypto.randomUUID(), score = 0.5) => ({
-  node: { id, text, metadata: { source: id }, refDocId: id, startCharIdx: 0, endCharIdx: text.length, getContent: () => text },
+  node: new TextNode({ id, text, refDocId: id, startCharIdx: 0, endCharIdx: text.length }),
   score,
 });

@@ -63,7 +63,7 @@ describe('response synthesizers with a scripted LLM', () => {
 
   test('no prompt overflows the context window in any mode', async () => {
     const big = Array.from({ length: 6 }, (_, i) => nodeWithScore(`chunk ${i} ${'token '.repeat(150)}`, `b${i}`));
-    for (const mode of ['compact', 'refine', 'tree_summarize', 'simple_summarize'] as const) {
+    for (const mode of ['compact', 'refine', 'tree_summarize', 'simple_summarize', 'generation'] as const) {
       const llm = new ScriptedLLM({ delayMs: 0, contextWindow: 256, numOutput: 32 });
       await (await engine(llm, false, mode, big).query('what is in the chunks?')).toString();
       expect(llm.calls.length).toBeGreaterThan(0);
@@ -111,6 +111,12 @@ describe('response synthesizers with a scripted LLM', () => {
     }
     expect(llm.calls).toHaveLength(0);
     expect((await engine(llm, false, 'compact', []).query('q')).response).toBe(EMPTY_RESPONSE);
+    // As LlamaIndex's BaseSynthesizer: before any mode runs, the text-only ones included.
+    for (const mode of ['no_text', 'context_only', 'accumulate'] as const) {
+      const response = await engine(llm, false, mode, []).query('q');
+      expect([response.constructor, response.response]).toEqual([Response, EMPTY_RESPONSE]);
+    }
+    expect(llm.calls).toHaveLength(0);
   });
 
   test('an LLM that cannot stream gives NotImplementedError', () => {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NotImplementedError, describeValue } from '../../errors.js';
+import { MetadataMode } from '../../schema/metadata-mode.js';
 import { deltaEvents, emit, type EventCallback } from '../../events.js';
 import { countLLMTokens, type ChatMessage, type LLM } from '../../llms/types.js';
 import type { PromptTemplate } from '../../prompts/prompt-template.js';
@@ -96,7 +97,7 @@ export abstract class BaseChatEngine<S extends boolean = false> {
       numOutput,
       countTokens: (text) => countLLMTokens(this.llm, text),
     });
-    const context = helper.truncate(systemPrompt, sourceNodes.map((n) => n.node.text)).join('\n\n');
+    const context = helper.truncate(systemPrompt, sourceNodes.map((n) => n.node.getContent(MetadataMode.LLM))).join('\n\n');
     return [{ role: 'system', content: systemPrompt.format({ context }) }, ...history, { role: 'user', content: message }];
   }
 }

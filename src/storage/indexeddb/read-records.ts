@@ -72,5 +72,5 @@ export function contentsOf({ config, docs, segments, pages }: AllRecords, name: 
     });
     return { id: doc.id, hash: doc.hash, metadata: doc.metadata, nodes };
   });
-  return { embedModel: { model: config.embedModel, dimensions: dims }, documents, vectors, keywords };
+  return { embedModel: { model: config.embedModel, dimensions: dims, embedsMetadata: config.embedsMetadata ?? false }, documents, vectors, keywords };
 }

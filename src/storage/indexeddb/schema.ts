@@ -1,5 +1,6 @@
 import type { DBSchema } from 'idb';
 import type { Metadata } from '../../schema/node.js';
+import type { NodeFormat } from '../../schema/metadata-mode.js';
 import type { RefDocInfo, SnapshotRecord } from '../vector-store.js';
 
 /**
@@ -14,6 +15,8 @@ export interface IndexConfig {
   schemaVersion: number;
   embedModel: string;
   dimensions: number;
+  /** Absent in indexes written before pagerag embedded metadata (read as false). */
+  embedsMetadata?: boolean;
   createdAt: number;
 }
 
@@ -64,6 +67,8 @@ export interface NodeRecord {
   metadata: Metadata;
   startCharIdx?: number;
   endCharIdx?: number;
+  /** Only when it differs from LlamaIndex's defaults. */
+  format?: NodeFormat;
 }
 
 /** The docstore: what was stored for each source document. */

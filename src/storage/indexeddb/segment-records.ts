@@ -132,6 +132,7 @@ export function toNodeRecord(node: TextNode, refDocId: string): NodeRecord {
     metadata: node.metadata,
     ...(node.startCharIdx !== undefined && { startCharIdx: node.startCharIdx }),
     ...(node.endCharIdx !== undefined && { endCharIdx: node.endCharIdx }),
+    ...(Object.keys(node.format).length > 0 && { format: node.format }),
   };
 }
 
