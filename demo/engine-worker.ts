@@ -61,5 +61,5 @@ exposeRAGEngine<DemoSettings>(async (settings, { onProgress }) => {
   } else {
     llm = new TransformersLLM({ model: settings.llmModel, maxNewTokens: settings.maxNewTokens, modelSource, onProgress });
   }
-  return new LocalRAGEngine({ index, llm, similarityTopK: settings.similarityTopK, responseMode: settings.responseMode });
+  return new LocalRAGEngine({ index, llm, similarityTopK: settings.similarityTopK, responseMode: settings.responseMode, citations: settings.citations });
 });

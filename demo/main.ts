@@ -4,6 +4,7 @@
 // nothing is ever parsed as HTML.
 import { Document, WorkerRAGEngine, chooseWebLLMModel, detectCapabilities, documentFileType, htmlToText, type NodeWithScore, type ProgressUpdate } from 'pagerag/client';
 import snapshotUrl, { header as snapshotHeader } from 'virtual:pagerag-snapshot';
+import { answerNodes, sourceText } from './answer-text.js';
 import { sampleDocuments } from './sample-corpus.js';
 import type { DemoSettings } from './settings.js';
 
@@ -29,6 +30,9 @@ function fixtureSettings(): Partial<DemoSettings> {
     llmKind: 'transformers',
     llmModel: 'fixtures/llama-tiny',
     modelsBaseUrl: new URL('models/', location.href).pathname,
+    // The tiny test decoder's tokenizer is nearly per character: LlamaIndex's citation instructions
+    // alone fill its context window.
+    citations: false,
   };
 }
 
@@ -42,6 +46,7 @@ async function defaultSettings(): Promise<DemoSettings> {
     modelsBaseUrl: '',
     similarityTopK: 2,
     responseMode: 'compact',
+    citations: true,
     maxNewTokens: 256,
   };
 }
@@ -174,9 +179,10 @@ const docName = (metadata: Record<string, unknown>, id: string | undefined) => S
 
 function renderSources(nodes: NodeWithScore[]): void {
   ui.sources.replaceChildren(
-    ...nodes.map(({ node, score }) => {
+    ...nodes.map(({ node, score }, i) => {
       const item = el('li');
-      item.append(el('div', `${docName(node.metadata, node.refDocId)} · score ${score.toFixed(3)}`, 'meta'), el('div', node.text, 'text'));
+      item.id = `source-${i + 1}`;
+      item.append(el('div', `${docName(node.metadata, node.refDocId)} · score ${score.toFixed(3)}`, 'meta'), el('div', sourceText(node.text), 'text'));
       return item;
     }),
   );
@@ -255,12 +261,15 @@ async function ask(): Promise<void> {
       },
     });
     let firstAt: number | undefined;
+    let text = '';
     for await (const delta of response.responseGen) {
       if (firstAt === undefined) setStatus('Writing the answer…');
       firstAt ??= performance.now();
       deltas++;
       ui.answer.dataset.firstDeltaAt ??= String(firstAt);
-      ui.answer.append(document.createTextNode(delta));
+      text += delta;
+      // Rendered whole each time: a "[2]" may arrive split across deltas.
+      ui.answer.replaceChildren(...answerNodes(text, sources));
       ui.answer.dataset.deltas = String(deltas);
     }
     if (sources === 0) {
@@ -360,7 +369,8 @@ function wireEvents(settings: DemoSettings): void {
   const form = ui.settingsForm;
   for (const [key, value] of Object.entries(settings)) {
     const field = form.elements.namedItem(key) as HTMLInputElement | HTMLSelectElement | null;
-    if (field) field.value = String(value);
+    if (field instanceof HTMLInputElement && field.type === 'checkbox') field.checked = value === true;
+    else if (field) field.value = String(value);
   }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -373,6 +383,7 @@ function wireEvents(settings: DemoSettings): void {
       modelsBaseUrl: String(data.get('modelsBaseUrl') ?? ''),
       similarityTopK: Math.max(1, Number(data.get('similarityTopK')) || 2),
       responseMode: String(data.get('responseMode')) as DemoSettings['responseMode'],
+      citations: data.get('citations') === 'on',
       maxNewTokens: Math.max(16, Number(data.get('maxNewTokens')) || 256),
     };
     const stored = ui.docList.children.length;

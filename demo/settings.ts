@@ -9,5 +9,7 @@ export interface DemoSettings {
   modelsBaseUrl: string;
   similarityTopK: number;
   responseMode: 'compact' | 'refine' | 'tree_summarize' | 'simple_summarize';
+  /** Numbered sources, cited as [n] in the answer (CitationQueryEngine). */
+  citations: boolean;
   maxNewTokens: number;
 }

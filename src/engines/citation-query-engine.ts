@@ -9,7 +9,7 @@ import { PromptTemplate, defaultCitationQaPrompt, defaultCitationRefinePrompt } 
 import type { BaseRetriever } from '../retrieval/retriever.js';
 import { TextNode, type NodeWithScore } from '../schema/node.js';
 import type { MetadataFilters } from '../search/metadata-filters.js';
-import { getResponseSynthesizer, type ResponseSynthesizer } from '../synthesizers/response-synthesizer.js';
+import { getResponseSynthesizer, type ResponseMode, type ResponseSynthesizer } from '../synthesizers/response-synthesizer.js';
 import { RetrieverQueryEngine } from './retriever-query-engine.js';
 
 export interface CitationQueryEngineOptions<S extends boolean> {
@@ -17,6 +17,8 @@ export interface CitationQueryEngineOptions<S extends boolean> {
   llm: LLM;
   /** @default false */
   streaming?: S;
+  /** @default "compact" */
+  responseMode?: Exclude<ResponseMode, 'no_text' | 'context_only'>;
   /** Tokens (of the LLM's tokenizer) per numbered source. @default 512 */
   citationChunkSize?: number;
   /** @default 20 */
@@ -51,6 +53,7 @@ export class CitationQueryEngine<S extends boolean = false> extends RetrieverQue
     const responseSynthesizer = getResponseSynthesizer({
       llm,
       ...(streaming !== undefined && { streaming }),
+      ...(options.responseMode && { responseMode: options.responseMode }),
       textQaTemplate: options.citationQaTemplate ?? defaultCitationQaPrompt,
       refineTemplate: options.citationRefineTemplate ?? defaultCitationRefinePrompt,
       ...(onEvent && { onEvent }),

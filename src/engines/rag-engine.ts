@@ -1,5 +1,6 @@
 import type { EventCallback } from '../events.js';
 import { VectorStoreIndex } from '../indices/vector-store-index.js';
+import { CitationQueryEngine } from './citation-query-engine.js';
 import type { QueryEngineOptions } from '../indices/index-engines.js';
 import type { IngestOptions } from '../ingestion/ingestion-pipeline.js';
 import type { ProgressCallback } from '../progress.js';
@@ -49,6 +50,12 @@ export type StreamingResponseMode = Exclude<ResponseMode, 'no_text' | 'context_o
 
 export interface LocalRAGEngineOptions extends Omit<QueryEngineOptions<true, StreamingResponseMode>, 'streaming' | 'onEvent'> {
   index: VectorStoreIndex;
+  /**
+   * Answer with numbered sources cited as [1], [2] (LlamaIndex's `CitationQueryEngine`); the
+   * response's `sourceNodes` are then those numbered sources ("Source 1:\n…").
+   * @default false
+   */
+  citations?: boolean | { citationChunkSize?: number; citationChunkOverlap?: number };
 }
 
 /**
@@ -79,8 +86,11 @@ export class LocalRAGEngine implements RAGEngine {
   }
 
   query(question: string, options: RAGQueryOptions = {}): Promise<StreamingResponse> {
-    const { index: _, ...queryOptions } = this.options;
-    const engine = this.index.asQueryEngine({ ...queryOptions, streaming: true, ...(options.onEvent && { onEvent: options.onEvent }) });
+    const { index: _, citations, ...queryOptions } = this.options;
+    const onEvent = options.onEvent && { onEvent: options.onEvent };
+    const engine = citations
+      ? CitationQueryEngine.fromArgs<true>(this.index, { ...queryOptions, ...(typeof citations === 'object' && citations), streaming: true, ...onEvent })
+      : this.index.asQueryEngine({ ...queryOptions, streaming: true, ...onEvent });
     return engine.query(question, options.signal ? { signal: options.signal } : {}) as Promise<StreamingResponse>;
   }
 

@@ -57,7 +57,8 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
       : undefined;
   const parser = nodeParserFor(embedModel, splitter, { idFunc, ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }) });
   const chunker = { chunkSize: parser.chunkSize!, chunkOverlap: parser.chunkOverlap! };
-  const embedInfo = { model: embedModel.modelId, dimensions: embedModel.dimensions, ...embedModelSettings(embedModel) };
+  // In the cache key too: entries embedded another way are not reused.
+  const embedInfo = { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) };
   const store = new MemoryVectorStore({ name: 'build-index' });
 
   const documents = options.files.map((f) => documentFromFile(f.path, f.content));
@@ -70,7 +71,7 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
     if (cached) await store.add([cached], embedInfo);
     else fresh.push({ document, ...(cacheFile && { cacheFile }) });
   }
-  const pipeline = new IngestionPipeline({ embedModel, vectorStore: store, transformations: [parser] });
+  const pipeline = new IngestionPipeline({ embedModel, vectorStore: store, transformations: [parser], embedMetadata: embedInfo.embedsMetadata });
   await pipeline.run(
     fresh.map((f) => f.document),
     { skipUnchanged: false, ...(signal && { signal }), ...(onProgress && { onProgress }) },

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { CitationQueryEngine } from '../../src/engines/citation-query-engine.js';
+import { LocalRAGEngine } from '../../src/engines/rag-engine.js';
 import type { PageragEvent } from '../../src/events.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { SimilarityPostprocessor } from '../../src/postprocessors/similarity-postprocessor.js';
@@ -75,5 +76,13 @@ describe('CitationQueryEngine', () => {
     // LlamaIndex's truncate_text: the first length - 3 characters and "...".
     expect(formatted.startsWith(`> Source (Doc id: ${first!.node.id}): ${first!.node.text.slice(0, 17)}...\n\n> Source (Doc id: `)).toBe(true);
     expect(response.getFormattedSources(1000)).toContain('Source 2:');
+
+    // The RAG engine (and so the demo's worker) answers the same way when asked.
+    const rag = new LocalRAGEngine({ index, llm, similarityTopK: 1, citations: { citationChunkSize: 4, citationChunkOverlap: 0 } });
+    const streamed = await rag.query('boats');
+    expect(streamed.sourceNodes.length).toBeGreaterThan(1);
+    expect(streamed.sourceNodes.map((s) => s.node.text.split('\n')[0])).toEqual(streamed.sourceNodes.map((_, i) => `Source ${i + 1}:`));
+    for await (const _ of streamed.responseGen);
+    expect(llm.calls.at(-1)!.prompt).toContain('cite the appropriate source(s)');
   });
 });
