@@ -1,5 +1,6 @@
 // BEIR SciFact retrieval quality, computed like trec_eval (binary relevance, ndcg_cut.10, recall.10/100).
 import { Document, IndexedDBVectorStore, TextNode, VectorStoreIndex, type Embedding } from '../src/index.js';
+import type { BaseNodePostprocessor } from '../src/postprocessors/similarity-postprocessor.js';
 import { BM25Index, analyzeKeywords } from '../src/search/bm25-index.js';
 
 export interface ScifactData {
@@ -66,9 +67,20 @@ export async function indexScifact(data: ScifactData, embedModel: Embedding, nam
   return { index, vectorStore, indexMs: performance.now() - started };
 }
 
+const RERANK_DEPTH = 20;
+
 /** Runs the test queries in one retrieval mode and averages the metrics over queries with judgments. */
-export async function evaluate(index: VectorStoreIndex, data: ScifactData, mode: 'vector' | 'bm25' | 'hybrid', limit = Infinity): Promise<Metrics> {
-  const retriever = index.asRetriever({ mode, similarityTopK: 100 });
+export async function evaluate(index: VectorStoreIndex, data: ScifactData, mode: 'vector' | 'bm25' | 'hybrid' | 'hybrid+rerank', limit = Infinity, reranker?: BaseNodePostprocessor): Promise<Metrics> {
+  const firstStage = index.asRetriever({ mode: mode === 'hybrid+rerank' ? 'hybrid' : mode, similarityTopK: 100 });
+  if (mode === 'hybrid+rerank' && !reranker) throw new Error('hybrid+rerank needs a reranker');
+  // The usual second stage: the first 20 reordered by the cross-encoder, the rest as they were.
+  const retriever = {
+    retrieve: async (query: string) => {
+      const results = await firstStage.retrieve(query);
+      if (mode !== 'hybrid+rerank') return results;
+      return [...(await reranker!.postprocessNodes(results.slice(0, RERANK_DEPTH), query)), ...results.slice(RERANK_DEPTH)];
+    },
+  };
   const judged = data.queries.filter((q) => data.qrels.has(q._id)).slice(0, limit);
   let ndcg = 0;
   let r10 = 0;

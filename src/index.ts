@@ -75,7 +75,9 @@ export { BM25Retriever } from './retrieval/bm25-retriever.js';
 export { QueryFusionRetriever } from './retrieval/query-fusion-retriever.js';
 export type { FusionMode, QueryFusionRetrieverOptions } from './retrieval/query-fusion-retriever.js';
 export { SimilarityPostprocessor } from './postprocessors/similarity-postprocessor.js';
-export type { BaseNodePostprocessor } from './postprocessors/similarity-postprocessor.js';
+export type { BaseNodePostprocessor, PostprocessOptions } from './postprocessors/similarity-postprocessor.js';
+export { SentenceTransformerRerank } from './postprocessors/sentence-transformer-rerank.js';
+export type { SentenceTransformerRerankOptions } from './postprocessors/sentence-transformer-rerank.js';
 
 // Prompts and synthesis
 export {

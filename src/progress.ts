@@ -1,10 +1,10 @@
 /**
  * Progress of long work, for progress bars: `done` of `total` units in the current phase.
  * `load-model` and `download` count bytes (`total` is 0 while unknown), `split` documents,
- * `embed` and `store` nodes. (Not named ProgressEvent: that is the DOM's.)
+ * `embed` and `store` nodes, `rerank` (query, node) pairs. (Not named ProgressEvent: that is the DOM's.)
  */
 export interface ProgressUpdate {
-  phase: 'load-model' | 'download' | 'split' | 'embed' | 'store';
+  phase: 'load-model' | 'download' | 'split' | 'embed' | 'store' | 'rerank';
   done: number;
   total: number;
   /** Free text, e.g. the file being downloaded. */

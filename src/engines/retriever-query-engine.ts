@@ -1,6 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { emit, type EventCallback } from '../events.js';
-import type { BaseNodePostprocessor } from '../postprocessors/similarity-postprocessor.js';
+import { applyPostprocessors, type BaseNodePostprocessor } from '../postprocessors/similarity-postprocessor.js';
 import type { BaseRetriever } from '../retrieval/retriever.js';
 import type { NodeWithScore } from '../schema/node.js';
 import type { ResponseSynthesizer, SynthesizerResult } from '../synthesizers/response-synthesizer.js';
@@ -47,11 +47,7 @@ export class RetrieverQueryEngine<S extends boolean = false> {
   /** Retrieves and post-processes nodes for a query, without synthesis. */
   async retrieve(query: string, options: QueryOptions = {}): Promise<NodeWithScore[]> {
     emit(this.onEvent, { type: 'retrieve-start', query, time: performance.now() });
-    let nodes = await this.retriever.retrieve(query, options);
-    for (const postprocessor of this.nodePostprocessors) {
-      options.signal?.throwIfAborted();
-      nodes = await postprocessor.postprocessNodes(nodes, query);
-    }
+    const nodes = await applyPostprocessors(this.nodePostprocessors, await this.retriever.retrieve(query, options), query, options);
     emit(this.onEvent, { type: 'retrieve-end', query, nodes, time: performance.now() });
     return nodes;
   }

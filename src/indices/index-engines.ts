@@ -1,7 +1,7 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { EventCallback } from '../events.js';
 import type { ChatMessage, LLM } from '../llms/types.js';
-import type { BaseNodePostprocessor } from '../postprocessors/similarity-postprocessor.js';
+import { applyPostprocessors, type BaseNodePostprocessor } from '../postprocessors/similarity-postprocessor.js';
 import type { PromptTemplate } from '../prompts/prompt-template.js';
 import type { BaseRetriever } from '../retrieval/retriever.js';
 import type { MetadataFilters } from '../search/metadata-filters.js';
@@ -44,6 +44,8 @@ export interface ChatEngineOptions<S extends boolean, C extends ChatMode> {
   /** @default 2 */
   similarityTopK?: number;
   filters?: MetadataFilters;
+  /** Applied to each turn's retrieved nodes (a reranker, a cutoff), as LlamaIndex's chat engines do. */
+  nodePostprocessors?: BaseNodePostprocessor[];
   chatHistory?: ChatMessage[];
   onEvent?: EventCallback;
 }
@@ -71,8 +73,8 @@ export function indexQueryEngine<S extends boolean, M extends ResponseMode>(retr
 
 /** The engine of `VectorStoreIndex.asChatEngine`. */
 export function indexChatEngine<S extends boolean, C extends ChatMode>(retrieverFor: RetrieverFor, options: ChatEngineOptions<S, C>): ChatEngineFor<S, C> {
-  const { llm, chatMode = 'condense_plus_context', streaming, similarityTopK, filters, chatHistory, onEvent } = options ?? ({} as ChatEngineOptions<S, C>);
-  const retriever = retrieverFor({ ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) });
+  const { llm, chatMode = 'condense_plus_context', streaming, similarityTopK, filters, nodePostprocessors, chatHistory, onEvent } = options ?? ({} as ChatEngineOptions<S, C>);
+  const retriever = postprocessed(retrieverFor({ ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) }), nodePostprocessors);
   const common = { llm, ...(streaming !== undefined && { streaming }), ...(chatHistory && { chatHistory }), ...(onEvent && { onEvent }) };
   switch (chatMode) {
     case 'context':
@@ -82,10 +84,18 @@ export function indexChatEngine<S extends boolean, C extends ChatMode>(retriever
     case 'condense_question':
       return new CondenseQuestionChatEngine({
         llm,
-        queryEngine: indexQueryEngine(retrieverFor, { llm, ...(streaming !== undefined && { streaming }), ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }) }),
+        queryEngine: indexQueryEngine(retrieverFor, { llm, ...(streaming !== undefined && { streaming }), ...(similarityTopK !== undefined && { similarityTopK }), ...(filters && { filters }), ...(nodePostprocessors && { nodePostprocessors }) }),
         ...(chatHistory && { chatHistory }),
       }) as unknown as ChatEngineFor<S, C>;
     default:
       throw new InvalidArgumentError(`Unknown chatMode ${describeValue(chatMode)}. Expected "condense_plus_context", "context" or "condense_question".`);
   }
+}
+
+/** A retriever whose nodes pass through `postprocessors` (with the query), in order. */
+function postprocessed(retriever: BaseRetriever, postprocessors: BaseNodePostprocessor[] | undefined): BaseRetriever {
+  if (!postprocessors?.length) return retriever;
+  return {
+    retrieve: async (query, options = {}) => applyPostprocessors(postprocessors, await retriever.retrieve(query, options), query, options),
+  };
 }

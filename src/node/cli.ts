@@ -136,7 +136,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 
 class CliError extends Error {}
 
-const PHASES: Record<ProgressUpdate['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing' };
+const PHASES: Record<ProgressUpdate['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing', rerank: 'reranking' };
 
 /** One redrawn line on a terminal; a line per phase and per quarter elsewhere (CI logs). */
 function progressPrinter(io: CliIO, quiet: boolean): ((event: ProgressUpdate) => void) & { done(): void } {

@@ -1,9 +1,22 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { NodeWithScore } from '../schema/node.js';
 
+export interface PostprocessOptions {
+  signal?: AbortSignal;
+}
+
 /** Reorders, filters or rewrites retrieved nodes before synthesis. */
 export interface BaseNodePostprocessor {
-  postprocessNodes(nodes: NodeWithScore[], query?: string): NodeWithScore[] | Promise<NodeWithScore[]>;
+  postprocessNodes(nodes: NodeWithScore[], query?: string, options?: PostprocessOptions): NodeWithScore[] | Promise<NodeWithScore[]>;
+}
+
+/** Runs `postprocessors` over `nodes` in order, each with the query. */
+export async function applyPostprocessors(postprocessors: readonly BaseNodePostprocessor[], nodes: NodeWithScore[], query: string, options: PostprocessOptions = {}): Promise<NodeWithScore[]> {
+  for (const postprocessor of postprocessors) {
+    options.signal?.throwIfAborted();
+    nodes = await postprocessor.postprocessNodes(nodes, query, options);
+  }
+  return nodes;
 }
 
 /**
