@@ -312,7 +312,7 @@ function stop(): void {
 async function readFile(file: File): Promise<Document | undefined> {
   const type = documentFileType(file.name);
   if (!type) {
-    setStatus(`Skipped ${file.name}: only .txt, .md and .html files can be added.`, true);
+    setStatus(`Skipped ${file.name}: only .txt, .md, .html and .pdf files can be added.`, true);
     return undefined;
   }
   const raw = await file.text();
@@ -321,10 +321,18 @@ async function readFile(file: File): Promise<Document | undefined> {
 }
 
 async function addFiles(files: FileList | File[]): Promise<void> {
-  const docs = (await Promise.all([...files].map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
+  const all = [...files];
+  // PDFs go to the engine worker as bytes: pdf.js reads them there, off the page.
+  const pdfs = all.filter((f) => f.name.toLowerCase().endsWith('.pdf'));
+  const docs = (await Promise.all(all.filter((f) => !pdfs.includes(f)).map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
   if (docs.length > 0) {
     setStatus(`Indexing ${docs.length} document${docs.length === 1 ? '' : 's'}…`);
     await change(() => current().refreshRefDocs(docs, { onProgress: showProgress }));
+  }
+  if (pdfs.length > 0) {
+    const inputs = await Promise.all(pdfs.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    setStatus(`Reading ${pdfs.length} PDF${pdfs.length === 1 ? '' : 's'}…`);
+    await change(() => current().addFiles(inputs, { onProgress: showProgress }));
   }
 }
 

@@ -98,6 +98,11 @@ export class WebGPUUnavailableError extends PageragError {
   override name = 'WebGPUUnavailableError';
 }
 
+/** A PDF that cannot be read as text: encrypted, without a text layer, too large, or malformed. */
+export class PdfReadError extends PageragError {
+  override name = 'PdfReadError';
+}
+
 /** Model files could not be cached: the browser's storage is full or refused. */
 export class ModelStorageError extends PageragError {
   override name = 'ModelStorageError';
@@ -150,6 +155,7 @@ export const ERROR_CLASSES: Readonly<Record<string, { prototype: Error }>> = {
   ModelLoadError,
   WebGPUUnavailableError,
   ModelStorageError,
+  PdfReadError,
   LLMHttpError,
   ModelUnavailableError,
   SnapshotFormatError,

@@ -1,4 +1,6 @@
 import type { EventCallback } from '../events.js';
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import { DOCUMENT_FILE_TYPES, documentFileType, documentFromFile } from '../ingestion/file-document.js';
 import { VectorStoreIndex } from '../indices/vector-store-index.js';
 import { CitationQueryEngine } from './citation-query-engine.js';
 import type { QueryEngineOptions } from '../indices/index-engines.js';
@@ -15,6 +17,18 @@ export interface RAGQueryOptions {
   /** Retrieval and LLM events (`llm-delta` too), as `asQueryEngine`'s `onEvent` reports them. */
   onEvent?: EventCallback;
 }
+
+/** A file as the page has it: its name (its extension picks the reader) and its bytes. */
+export interface FileInput {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Readers by file extension (".pdf"), for files other than text, Markdown and HTML, e.g.
+ * `{ '.pdf': documentFromPdf }` from `pagerag/pdf`.
+ */
+export type FileReaders = Record<string, (path: string, bytes: Uint8Array, options?: { signal?: AbortSignal; onProgress?: ProgressCallback }) => Promise<Document>>;
 
 export interface LoadSnapshotOptions extends IngestOptions {
   /** Names the snapshot in the store. @default the URL's path */
@@ -36,6 +50,11 @@ export interface RAGEngine {
   query(question: string, options?: RAGQueryOptions): Promise<StreamingResponse>;
   /** Adds new documents and re-embeds changed ones (by content hash); per document, whether it was written. */
   refreshRefDocs(documents: readonly Document[], options?: IngestOptions): Promise<boolean[]>;
+  /**
+   * Reads files (text, Markdown and HTML; other types through the engine's `fileReaders`) into
+   * documents, then refreshes them: where the engine runs, so a PDF is parsed in the worker.
+   */
+  addFiles(files: readonly FileInput[], options?: IngestOptions): Promise<boolean[]>;
   /** Removes a document; `false` when it was not stored. */
   deleteRefDoc(refDocId: string): Promise<boolean>;
   listRefDocs(): Promise<RefDocInfo[]>;
@@ -56,6 +75,14 @@ export interface LocalRAGEngineOptions extends Omit<QueryEngineOptions<true, Str
    * @default false
    */
   citations?: boolean | { citationChunkSize?: number; citationChunkOverlap?: number };
+  /**
+   * Readers for `addFiles` beyond text, Markdown and HTML, by extension.
+   * @example
+   * import { documentFromPdf } from 'pagerag/pdf';
+   * new LocalRAGEngine({ index, llm, fileReaders: { '.pdf': documentFromPdf } });
+   * @default {} (text, Markdown and HTML only)
+   */
+  fileReaders?: FileReaders;
 }
 
 /**
@@ -95,6 +122,22 @@ export class LocalRAGEngine implements RAGEngine {
   }
 
   refreshRefDocs(documents: readonly Document[], options: IngestOptions = {}): Promise<boolean[]> {
+    return this.index.refreshRefDocs(documents, options);
+  }
+
+  async addFiles(files: readonly FileInput[], options: IngestOptions = {}): Promise<boolean[]> {
+    if (!Array.isArray(files)) throw new InvalidArgumentError(`Expected an array of { name, bytes } files, got ${describeValue(files)}.`);
+    const readers = this.options.fileReaders ?? {};
+    const documents: Document[] = [];
+    for (const file of files) {
+      options.signal?.throwIfAborted();
+      if (typeof file?.name !== 'string' || !(file.bytes instanceof Uint8Array)) throw new InvalidArgumentError(`Expected a file as { name, bytes: Uint8Array }, got ${describeValue(file)}.`);
+      const extension = file.name.slice(file.name.lastIndexOf('.')).toLowerCase();
+      const reader = readers[extension];
+      if (reader) documents.push(await reader(file.name, file.bytes, options));
+      else if (documentFileType(file.name)) documents.push(documentFromFile(file.name, new TextDecoder().decode(file.bytes)));
+      else throw new InvalidArgumentError(`Cannot read "${file.name}": expected ${[...Object.keys(DOCUMENT_FILE_TYPES), ...Object.keys(readers)].join(', ')} files.${extension === '.pdf' ? ' For PDFs give the engine fileReaders: { ".pdf": documentFromPdf } from "pagerag/pdf".' : ''}`);
+    }
     return this.index.refreshRefDocs(documents, options);
   }
 

@@ -11,6 +11,9 @@ export const DOCUMENT_FILE_TYPES: Record<string, string> = {
   '.htm': 'text/html',
 };
 
+/** Left out of what is embedded and what the LLM reads, as LlamaIndex's SimpleDirectoryReader does. */
+export const FILE_METADATA_EXCLUDED = ['file_name', 'file_type'] as const;
+
 /** The file type of `path` by extension, or undefined when it is not a document type. */
 export function documentFileType(path: string): string | undefined {
   const dot = path.lastIndexOf('.');
@@ -37,8 +40,8 @@ export function documentFromFile(path: string, content: string): Document {
     id: filePath,
     text: type === 'text/html' ? htmlToText(content) : content,
     metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type, ...(title && { title }) },
-    excludedEmbedMetadataKeys: ['file_name', 'file_type'],
-    excludedLlmMetadataKeys: ['file_name', 'file_type'],
+    excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED],
+    excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED],
   });
 }
 

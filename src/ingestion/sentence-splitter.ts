@@ -1,7 +1,7 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { Document } from '../schema/document.js';
 import { MetadataMode, contentWithMetadata } from '../schema/metadata-mode.js';
-import { TextNode } from '../schema/node.js';
+import { TextNode, type Metadata } from '../schema/node.js';
 
 /** Counts tokens the way the embedding model will (without special tokens). */
 export type TokenCounter = (text: string) => number;
@@ -130,7 +130,10 @@ export class SentenceSplitter {
    */
   getNodesFromDocuments(documents: readonly Document[]): TextNode[] {
     return documents.flatMap((doc) => {
-      const overhead = (mode: MetadataMode) => this.countTokens(contentWithMetadata('', doc.metadata, doc.format, mode));
+      const pageStarts = pageStartsOf(doc);
+      // What a node's metadata will be (a paged document's nodes carry a page_label instead of page_starts).
+      const nodeMetadata = pageStarts ? nodePageMetadata(doc.metadata, pageStarts, Infinity) : doc.metadata;
+      const overhead = (mode: MetadataMode) => this.countTokens(contentWithMetadata('', nodeMetadata, doc.format, mode));
       const metadataTokens = Math.max(overhead(MetadataMode.EMBED), overhead(MetadataMode.LLM));
       if (metadataTokens >= this.chunkSize) {
         throw new InvalidArgumentError(
@@ -145,7 +148,7 @@ export class SentenceSplitter {
               ...(this.idFunc && { id: this.idFunc(i, doc) }),
               text: chunk.text,
               refDocId: doc.id,
-              metadata: structuredClone(doc.metadata),
+              metadata: pageStarts ? nodePageMetadata(doc.metadata, pageStarts, chunk.start) : structuredClone(doc.metadata),
               startCharIdx: chunk.start,
               endCharIdx: chunk.end,
               format: doc.format,
@@ -255,4 +258,18 @@ export class SentenceSplitter {
     if (leading === slice.length) return undefined;
     return { text: slice.slice(leading, slice.length - trailing), start: start + leading, end: end - trailing };
   }
+}
+
+/** `page_starts` (offsets where each page begins, as `documentFromPdf` writes) when the document has them. */
+function pageStartsOf(doc: Document): number[] | undefined {
+  const starts = doc.metadata.page_starts;
+  return Array.isArray(starts) && starts.every((s) => typeof s === 'number') ? (starts as number[]) : undefined;
+}
+
+/** A node of a paged document says which page it starts on (LlamaIndex's `page_label`), not where every page starts. */
+function nodePageMetadata(metadata: Metadata, pageStarts: number[], start: number): Metadata {
+  const { page_starts: _, ...rest } = metadata;
+  let page = 0;
+  while (page + 1 < pageStarts.length && pageStarts[page + 1]! <= start) page++;
+  return { ...structuredClone(rest), page_label: String(page + 1) };
 }

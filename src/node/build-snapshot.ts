@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Embedding } from '../embeddings/embedding.js';
 import { nodeParserFor } from '../ingestion/default-node-parser.js';
 import { documentFromFile } from '../ingestion/file-document.js';
+import { documentFromPdf } from '../ingestion/pdf-document.js';
 import { IngestionPipeline } from '../ingestion/ingestion-pipeline.js';
 import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
 import type { ProgressCallback } from '../progress.js';
@@ -16,8 +17,8 @@ import { MemoryVectorStore } from '../storage/memory-vector-store.js';
 import type { StoredDocument } from '../storage/vector-store.js';
 
 export interface BuildSnapshotOptions extends EncodeSnapshotOptions {
-  /** The files to index: path (becomes the document id) and content. */
-  files: readonly { path: string; content: string }[];
+  /** The files to index: path (becomes the document id) and content (a PDF's as bytes). */
+  files: readonly { path: string; content: string | Uint8Array }[];
   /** The model the pages will query with; loaded here. */
   embedModel: Embedding;
   /** @default the embedding model's max input minus its special tokens */
@@ -61,7 +62,7 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   const embedInfo = { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) };
   const store = new MemoryVectorStore({ name: 'build-index' });
 
-  const documents = options.files.map((f) => documentFromFile(f.path, f.content));
+  const documents = await Promise.all(options.files.map((f) => (typeof f.content === 'string' ? documentFromFile(f.path, f.content) : documentFromPdf(f.path, f.content, signal ? { signal } : {}))));
   const fresh: { document: Document; cacheFile?: string }[] = [];
   for (const document of documents) {
     signal?.throwIfAborted();

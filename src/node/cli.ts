@@ -1,17 +1,18 @@
 // `pagerag build-index <dir|glob> --out <file>`: builds a snapshot in Node with the browser's code.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressUpdate } from '../progress.js';
 import { buildSnapshot, formatBytes } from './build-snapshot.js';
-import { findDocumentFiles } from './find-files.js';
+import { findDocumentFiles, readIndexable } from './find-files.js';
 
 const USAGE = `Usage: pagerag build-index <folder|glob> --out <file> [options]
 
-Reads .md, .txt and .html files, splits and embeds them with transformers.js (the same code and
-model as the browser) and writes a snapshot for VectorStoreIndex.fromSnapshot().
+Reads .md, .txt, .html and .pdf files (PDFs need the package pdfjs-dist), splits and embeds them
+with transformers.js (the same code and model as the browser) and writes a snapshot for
+VectorStoreIndex.fromSnapshot().
 
 Options:
   -o, --out <file>          snapshot to write (required)
@@ -96,8 +97,8 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
     const chunkSize = integer('chunk-size', values['chunk-size']);
     const chunkOverlap = integer('chunk-overlap', values['chunk-overlap']);
     const { root, files } = await findDocumentFiles(input, io.cwd);
-    if (files.length === 0) throw new CliError(`no .md, .txt or .html files in "${input}".`);
-    const contents = await Promise.all(files.map(async (path) => ({ path, content: await readFile(join(root, path), 'utf8') })));
+    if (files.length === 0) throw new CliError(`no .md, .txt, .html or .pdf files in "${input}".`);
+    const contents = await Promise.all(files.map((path) => readIndexable(root, path)));
     const modelsDir = values['models-dir'] && resolve(io.cwd, values['models-dir']);
     const embedModel = new TransformersEmbedding({
       ...(values.model && { model: values.model }),

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { documentFileType } from '../ingestion/file-document.js';
@@ -60,7 +60,7 @@ export async function findDocumentFiles(input: string, cwd = process.cwd()): Pro
     await walk(root, all).catch(() => {
       throw new InvalidArgumentError(`No folder "${base}" for the pattern "${input}".`);
     });
-    const files = all.map((f) => relative(root, f).split(sep).join('/')).filter((f) => pattern.test(f) && documentFileType(f));
+    const files = all.map((f) => relative(root, f).split(sep).join('/')).filter((f) => pattern.test(f) && isIndexable(f));
     return { root, files: files.sort() };
   }
   const path = resolve(cwd, input);
@@ -69,5 +69,18 @@ export async function findDocumentFiles(input: string, cwd = process.cwd()): Pro
   if (info.isFile()) return { root: resolve(path, '..'), files: [relative(resolve(path, '..'), path)] };
   const all: string[] = [];
   await walk(path, all);
-  return { root: path, files: all.map((f) => relative(path, f).split(sep).join('/')).filter((f) => documentFileType(f)).sort() };
+  return { root: path, files: all.map((f) => relative(path, f).split(sep).join('/')).filter((f) => isIndexable(f)).sort() };
+}
+
+/** Text, Markdown, HTML and PDF files (PDFs are read with pdf.js, an optional peer dependency). */
+export function isIndexable(path: string): boolean {
+  return documentFileType(path) !== undefined || isPdf(path);
+}
+
+export const isPdf = (path: string) => path.toLowerCase().endsWith('.pdf');
+
+/** A found file as `buildSnapshot` takes it: PDFs as bytes, the rest as text. */
+export async function readIndexable(root: string, path: string): Promise<{ path: string; content: string | Uint8Array }> {
+  const bytes = await readFile(join(root, path));
+  return { path, content: isPdf(path) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes.toString('utf8') };
 }

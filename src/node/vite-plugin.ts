@@ -1,11 +1,10 @@
 // `pagerag/vite`: builds a snapshot of a folder at `vite build` (and serves one in `vite dev`).
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import type { EncodeSnapshotOptions, SnapshotHeader } from '../snapshot/snapshot-format.js';
 import { buildSnapshot, formatBytes, type BuildSnapshotResult } from './build-snapshot.js';
-import { findDocumentFiles } from './find-files.js';
+import { findDocumentFiles, readIndexable } from './find-files.js';
 
 export interface PageragSnapshotOptions extends EncodeSnapshotOptions {
   /** A folder (read recursively) or a glob of .md, .txt and .html files, relative to Vite's root. */
@@ -61,7 +60,7 @@ export function pageragSnapshot(options: PageragSnapshotOptions): Plugin {
       files.map(async (path) => {
         const file = join(folder, path);
         watch(file);
-        return { path, content: await readFile(file, 'utf8') };
+        return readIndexable(folder, path);
       }),
     );
     const embedModel = new TransformersEmbedding({

@@ -1,6 +1,6 @@
 import { InvalidStateError } from '../errors.js';
 import type { PageragEvent } from '../events.js';
-import type { RAGEngine } from '../engines/rag-engine.js';
+import type { FileInput, RAGEngine } from '../engines/rag-engine.js';
 import { Document } from '../schema/document.js';
 import type { ProgressCallback, ProgressUpdate } from '../progress.js';
 import type { MessagePortLike, RAGEngineMethod } from './protocol.js';
@@ -32,6 +32,7 @@ export function exposeRAGEngine<C = unknown>(create: (config: C, options: { onPr
   const methods: Record<RAGEngineMethod, (engine: RAGEngine, args: unknown[], call: ServedCall) => Promise<unknown>> = {
     load: (e, _, call) => e.load({ onProgress: progress(call).onProgress }),
     refreshRefDocs: (e, [docs], call) => e.refreshRefDocs((docs as Document[]).map((d) => new Document(d)), progress(call)),
+    addFiles: (e, [files], call) => e.addFiles(files as FileInput[], progress(call)),
     deleteRefDoc: (e, [id]) => e.deleteRefDoc(id as string),
     listRefDocs: (e) => e.listRefDocs(),
     loadSnapshot: (e, [url, name], call) => e.loadSnapshot(url as string, { ...progress(call), ...(typeof name === 'string' && { name }) }),

@@ -4,7 +4,7 @@ import type { ProgressUpdate } from '../progress.js';
 import type { NodeWithScore } from '../schema/node.js';
 
 /** The methods of a {@link RAGEngine} that are one request and one result. */
-export type RAGEngineMethod = 'load' | 'refreshRefDocs' | 'deleteRefDoc' | 'listRefDocs' | 'loadSnapshot' | 'clear';
+export type RAGEngineMethod = 'load' | 'refreshRefDocs' | 'addFiles' | 'deleteRefDoc' | 'listRefDocs' | 'loadSnapshot' | 'clear';
 
 /** Page → worker. `id` pairs a request with its replies. */
 export type WorkerRequest =

@@ -1,4 +1,4 @@
-import type { LoadSnapshotOptions, RAGEngine, RAGQueryOptions } from '../engines/rag-engine.js';
+import type { FileInput, LoadSnapshotOptions, RAGEngine, RAGQueryOptions } from '../engines/rag-engine.js';
 import type { PageragEvent } from '../events.js';
 import type { IngestOptions } from '../ingestion/ingestion-pipeline.js';
 import type { LLMUsage } from '../llms/types.js';
@@ -94,8 +94,13 @@ export class WorkerRAGEngine implements RAGEngine {
   }
 
   refreshRefDocs(documents: readonly Document[], options: IngestOptions = {}): Promise<boolean[]> {
-    const plain = documents.map((d) => ({ id: d.id, text: d.text, metadata: d.metadata }));
+    // The format too: exclusion lists and templates decide what is embedded.
+    const plain = documents.map((d) => ({ id: d.id, text: d.text, metadata: d.metadata, format: d.format }));
     return this.call('refreshRefDocs', [plain], options) as Promise<boolean[]>;
+  }
+
+  addFiles(files: readonly FileInput[], options: IngestOptions = {}): Promise<boolean[]> {
+    return this.call('addFiles', [files.map(({ name, bytes }) => ({ name, bytes }))], options) as Promise<boolean[]>;
   }
 
   deleteRefDoc(refDocId: string): Promise<boolean> {

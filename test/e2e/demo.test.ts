@@ -8,6 +8,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
 import { DEMO_CSP, startStaticServer } from '../../scripts/static-server.mjs';
+import { makePdf } from '../support/pdf-files.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const shots = join(root, 'test', 'screenshots');
@@ -127,6 +128,18 @@ describe('the built demo on the fixture models', () => {
     await screenshot('5-after-reload');
   });
 
+  test('a PDF dropped on the page is read in the engine worker (pdf.js) and indexed; a scanned one is refused by name', async () => {
+    await page.setInputFiles('#file-input', { name: 'harbour-manual.pdf', mimeType: 'application/pdf', buffer: Buffer.from(makePdf({ title: 'Harbour manual', pages: [['Boats leave at dawn.'], ['The lighthouse keeper rings the bell at dusk.']] })) });
+    await waitForDoc('harbour-manual.pdf');
+    // Its text went through pdf.js in the worker: the page script holds no PDF code (see the bundle test).
+    expect(await page.locator('#doc-list li', { hasText: 'harbour-manual.pdf' }).textContent()).toMatch(/\d+ chunks?/);
+    await askAndWait('When does the lighthouse keeper ring the bell?');
+    const scanned = Buffer.from(makePdf({ pages: [[]] }));
+    await page.setInputFiles('#file-input', { name: 'scan.pdf', mimeType: 'application/pdf', buffer: scanned });
+    await expect.poll(() => page.textContent('#status')).toMatch(/PdfReadError: "scan\.pdf" has no text layer/);
+    expect(await page.locator('#doc-list li .name').allTextContents()).not.toContain('scan.pdf');
+  });
+
   test('document names, document text and model output are shown as text, never run', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const text = `${hostile} <script>alert(2)</script> the cat and the dog`;
@@ -145,7 +158,7 @@ describe('the built demo on the fixture models', () => {
     expect(pageScripts.length).toBeGreaterThan(0);
     for (const script of pageScripts) {
       const code = readFileSync(join(outDir, script), 'utf8');
-      expect(code).not.toMatch(/InferenceSession|AutoTokenizer|onnxruntime/);
+      expect(code).not.toMatch(/InferenceSession|AutoTokenizer|onnxruntime|getTextContent/);
       // The worker's chunk holds them; the page only names the worker.
       expect(code).toMatch(/engine-worker-[\w-]+\.js/);
     }

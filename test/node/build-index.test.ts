@@ -1,14 +1,15 @@
 // The `pagerag` command as installed (bin/pagerag.js over the built library) and the
 // `pagerag/vite` plugin, in Node, on the fixture folder and the fixture encoder.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build, createLogger } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
+import { decodeSnapshot, readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
+import { makePdf } from '../support/pdf-files.js';
 import { pageragSnapshot } from '../../src/node/vite-plugin.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -92,6 +93,26 @@ describe('pagerag build-index', () => {
     });
     expect(existsSync(join(work, 'x.pagerag'))).toBe(false);
     expect((await pagerag('--help')).stdout).toMatch(/Usage: pagerag build-index/);
+  });
+
+  test('PDFs: text by page, nodes labelled with their page; one with no text layer fails the build with its name', async () => {
+    const folder = join(work, 'pdfs');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'manual.pdf'), makePdf({ title: 'Manual', pages: [['Boats leave at dawn. They return at noon. Nets dry on the quay.'], ['The mill grinds wheat. Flour goes to the bakery. Bread is sold at noon.']] }));
+    writeFileSync(join(folder, 'notes.md'), '# Notes\n\nBread at noon.');
+    const built = await pagerag('build-index', 'pdfs', '-o', 'pdfs.pagerag', ...MODEL, '--chunk-size', '56', '--chunk-overlap', '0', '--no-cache', '-q');
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/2 documents/);
+    const { data } = await decodeSnapshot(new Uint8Array(readFileSync(join(work, 'pdfs.pagerag'))));
+    const manual = data.documents.find((d) => d.id === 'manual.pdf')!;
+    expect(manual.metadata).toMatchObject({ title: 'Manual', page_count: 2, file_type: 'application/pdf' });
+    const labels = manual.nodes.map((n) => n.metadata.page_label);
+    expect([labels[0], labels.at(-1), labels.every((l) => l === '1' || l === '2')]).toEqual(['1', '2', true]);
+
+    writeFileSync(join(folder, 'scan.pdf'), makePdf({ pages: [[]] }));
+    const failed = await pagerag('build-index', 'pdfs', '-o', 'scan.pagerag', ...MODEL, '--no-cache', '-q');
+    expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/"scan\.pdf" has no text layer/) });
+    expect(existsSync(join(work, 'scan.pagerag'))).toBe(false);
   });
 });
 
