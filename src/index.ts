@@ -130,7 +130,7 @@ export type { MockLLMOptions } from './llms/mock-llm.js';
 export { TransformersLLM } from './llms/transformers-llm.js';
 export type { TransformersLLMOptions } from './llms/transformers-llm.js';
 // web-llm (WebLLM, selfHostedAppConfig, …) is the entry `pagerag/webllm`: apps without it never bundle it.
-export { chooseWebLLMModel, DEFAULT_WEBLLM_FAMILY } from './llms/webllm/choose-web-llm-model.js';
+export { chooseWebLLMModel } from './llms/webllm/choose-web-llm-model.js';
 export { OpenAICompatibleLLM } from './llms/remote/openai-compatible-llm.js';
 export type { OpenAICompatibleLLMOptions } from './llms/remote/openai-compatible-llm.js';
 export { ChromeBuiltinLLM, promptApi } from './llms/builtin/chrome-builtin-llm.js';

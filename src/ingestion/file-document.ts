@@ -30,7 +30,7 @@ export function documentFileType(path: string): string | undefined {
  * @example
  * const doc = documentFromFile('guide/intro.html', await file.text());
  */
-export function documentFromFile(path: string, content: string): Document {
+export function documentFromFile(path: string, content: string, options: FileDocumentOptions = {}): Document {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`Expected a file path, got ${describeValue(path)}.`);
   if (typeof content !== 'string') throw new InvalidArgumentError(`Expected the content of "${path}" to be a string, got ${describeValue(content)}.`);
   const filePath = path.replace(/\\/g, '/');
@@ -39,10 +39,29 @@ export function documentFromFile(path: string, content: string): Document {
   return new Document({
     id: filePath,
     text: type === 'text/html' ? htmlToText(content) : content,
-    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type, ...(title && { title }) },
-    excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED],
+    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type, ...(title && { title }), ...urlOf(filePath, options) },
+    excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url'],
     excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED],
   });
+}
+
+export interface FileDocumentOptions {
+  /**
+   * The site's address: each file gets `url`, its path under this base (a citation can link to the
+   * page). Left out of what is embedded; the LLM reads it.
+   * @example "https://example.com/docs/"
+   */
+  baseUrl?: string;
+}
+
+/** `{ url }` for a file of a site, when the base is given. */
+export function urlOf(filePath: string, { baseUrl }: FileDocumentOptions): { url?: string } {
+  if (baseUrl === undefined) return {};
+  try {
+    return { url: new URL(filePath.split('/').map(encodeURIComponent).join('/'), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href };
+  } catch {
+    throw new InvalidArgumentError(`Expected baseUrl to be an absolute URL such as "https://example.com/docs/", got ${describeValue(baseUrl)}.`);
+  }
 }
 
 const MAX_TITLE = 200;

@@ -2,9 +2,9 @@ import { InvalidArgumentError, PdfReadError, describeValue } from '../errors.js'
 import type { ProgressCallback } from '../progress.js';
 import { IS_NODE } from '../runtime/node-environment.js';
 import { Document } from '../schema/document.js';
-import { FILE_METADATA_EXCLUDED } from './file-document.js';
+import { FILE_METADATA_EXCLUDED, urlOf, type FileDocumentOptions } from './file-document.js';
 
-export interface PdfOptions {
+export interface PdfOptions extends FileDocumentOptions {
   /**
    * A file with more pages is refused before any is read (a hostile file may claim millions).
    * @default 2000
@@ -105,8 +105,8 @@ export async function documentFromPdf(path: string, bytes: Uint8Array | ArrayBuf
     return new Document({
       id: filePath,
       text,
-      metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: 'application/pdf', ...(title && { title }), page_count: pdf.numPages, page_starts: pageStarts },
-      excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'page_count', 'page_starts', 'page_label'],
+      metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: 'application/pdf', ...(title && { title }), page_count: pdf.numPages, page_starts: pageStarts, ...urlOf(filePath, options) },
+      excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url', 'page_count', 'page_starts', 'page_label'],
       excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED, 'page_count', 'page_starts'],
     });
   } finally {

@@ -17,6 +17,8 @@ import { MemoryVectorStore } from '../storage/memory-vector-store.js';
 import type { StoredDocument } from '../storage/vector-store.js';
 
 export interface BuildSnapshotOptions extends EncodeSnapshotOptions {
+  /** Each file's `url` is its path under this base (see `documentFromFile`). */
+  baseUrl?: string;
   /** The files to index: path (becomes the document id) and content (a PDF's as bytes). */
   files: readonly { path: string; content: string | Uint8Array }[];
   /** The model the pages will query with; loaded here. */
@@ -62,7 +64,8 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   const embedInfo = { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) };
   const store = new MemoryVectorStore({ name: 'build-index' });
 
-  const documents = await Promise.all(options.files.map((f) => (typeof f.content === 'string' ? documentFromFile(f.path, f.content) : documentFromPdf(f.path, f.content, signal ? { signal } : {}))));
+  const site = options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {};
+  const documents = await Promise.all(options.files.map((f) => (typeof f.content === 'string' ? documentFromFile(f.path, f.content, site) : documentFromPdf(f.path, f.content, { ...site, ...(signal && { signal }) }))));
   const fresh: { document: Document; cacheFile?: string }[] = [];
   for (const document of documents) {
     signal?.throwIfAborted();

@@ -23,6 +23,7 @@ Options:
   --chunk-overlap <tokens>  tokens shared by neighbouring chunks (default: chunk size / 8)
   --vectors <float32|int8>  vector storage in the file (default: float32)
   --no-keywords             leave out the BM25 rows (the page analyzes texts on load instead)
+  --base-url <url>          the site's address: each file gets a url (its path under it)
   --cache <folder>          per-file cache: unchanged files are not embedded again
                             (default: node_modules/.cache/pagerag)
   --no-cache                embed every file
@@ -60,6 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
         'chunk-overlap': { type: 'string' },
         vectors: { type: 'string' },
         'no-keywords': { type: 'boolean' },
+        'base-url': { type: 'string' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
@@ -113,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
       ...(chunkOverlap !== undefined && { chunkOverlap }),
       ...(values.vectors && { vectors: values.vectors as 'float32' | 'int8' }),
       ...(values['no-keywords'] && { keywords: false }),
+      ...(values['base-url'] && { baseUrl: values['base-url'] }),
       ...(cacheDir && { cacheDir }),
       onProgress: progress,
     });

@@ -31,6 +31,8 @@ export interface PageragSnapshotOptions extends EncodeSnapshotOptions {
   id?: string;
   /** Per-file cache, so unchanged files are not embedded again. @default "node_modules/.cache/pagerag" */
   cacheDir?: string;
+  /** Each file's `url` is its path under this base, e.g. "https://example.com/docs/". */
+  baseUrl?: string;
 }
 
 /**
@@ -77,6 +79,7 @@ export function pageragSnapshot(options: PageragSnapshotOptions): Plugin {
         ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }),
         ...(options.vectors && { vectors: options.vectors }),
         ...(options.keywords !== undefined && { keywords: options.keywords }),
+        ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl }),
       });
       config.logger.info(
         `pagerag: ${options.input} → ${fileName}: ${result.header.counts.documents} files, ${result.header.counts.nodes} chunks, ${formatBytes(result.bytes.length)} (${result.embedded} embedded, ${result.cached} from cache)`,

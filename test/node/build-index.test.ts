@@ -10,6 +10,8 @@ import { build, createLogger } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { decodeSnapshot, readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
 import { makePdf } from '../support/pdf-files.js';
+import { MetadataMode } from '../../src/schema/metadata-mode.js';
+import { TextNode } from '../../src/schema/node.js';
 import { pageragSnapshot } from '../../src/node/vite-plugin.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -100,12 +102,17 @@ describe('pagerag build-index', () => {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'manual.pdf'), makePdf({ title: 'Manual', pages: [['Boats leave at dawn. They return at noon. Nets dry on the quay.'], ['The mill grinds wheat. Flour goes to the bakery. Bread is sold at noon.']] }));
     writeFileSync(join(folder, 'notes.md'), '# Notes\n\nBread at noon.');
-    const built = await pagerag('build-index', 'pdfs', '-o', 'pdfs.pagerag', ...MODEL, '--chunk-size', '56', '--chunk-overlap', '0', '--no-cache', '-q');
+    const built = await pagerag('build-index', 'pdfs', '-o', 'pdfs.pagerag', ...MODEL, '--chunk-size', '92', '--chunk-overlap', '0', '--base-url', 'https://example.com/docs/', '--no-cache', '-q');
     expect(built.code, built.stderr).toBe(0);
     expect(built.stdout).toMatch(/2 documents/);
     const { data } = await decodeSnapshot(new Uint8Array(readFileSync(join(work, 'pdfs.pagerag'))));
     const manual = data.documents.find((d) => d.id === 'manual.pdf')!;
-    expect(manual.metadata).toMatchObject({ title: 'Manual', page_count: 2, file_type: 'application/pdf' });
+    expect(manual.metadata).toMatchObject({ title: 'Manual', page_count: 2, file_type: 'application/pdf', url: 'https://example.com/docs/manual.pdf' });
+    expect(data.documents.find((d) => d.id === 'notes.md')!.metadata.url).toBe('https://example.com/docs/notes.md');
+    // The url is for links and the LLM, not for the embedding.
+    const [first] = manual.nodes;
+    expect(new TextNode(first!).getContent(MetadataMode.EMBED)).not.toContain('example.com');
+    expect(new TextNode(first!).getContent(MetadataMode.LLM)).toContain('url: https://example.com/docs/manual.pdf');
     const labels = manual.nodes.map((n) => n.metadata.page_label);
     expect([labels[0], labels.at(-1), labels.every((l) => l === '1' || l === '2')]).toEqual(['1', '2', true]);
 
