@@ -2,7 +2,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Embedding } from '../embeddings/embedding.js';
 import { nodeParserFor } from '../ingestion/default-node-parser.js';
-import { documentFromFile } from '../ingestion/file-document.js';
+import { documentFileType, documentFromFile } from '../ingestion/file-document.js';
+import { documentsFromSitePage } from '../ingestion/html-sections.js';
 import { documentFromPdf } from '../ingestion/pdf-document.js';
 import { IngestionPipeline } from '../ingestion/ingestion-pipeline.js';
 import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
@@ -19,6 +20,12 @@ import type { StoredDocument } from '../storage/vector-store.js';
 export interface BuildSnapshotOptions extends EncodeSnapshotOptions {
   /** Each file's `url` is its path under this base (see `documentFromFile`). */
   baseUrl?: string;
+  /**
+   * Read HTML files as pages of a built site (`documentsFromSitePage`): their content without
+   * navigation, one document per heading, each with its `url` and anchor.
+   * @default false
+   */
+  site?: boolean;
   /** The files to index: path (becomes the document id) and content (a PDF's as bytes). */
   files: readonly { path: string; content: string | Uint8Array }[];
   /** The model the pages will query with; loaded here. */
@@ -65,7 +72,12 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   const store = new MemoryVectorStore({ name: 'build-index' });
 
   const site = options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {};
-  const documents = await Promise.all(options.files.map((f) => (typeof f.content === 'string' ? documentFromFile(f.path, f.content, site) : documentFromPdf(f.path, f.content, { ...site, ...(signal && { signal }) }))));
+  const read = async (f: BuildSnapshotOptions['files'][number]): Promise<Document[]> => {
+    if (typeof f.content !== 'string') return [await documentFromPdf(f.path, f.content, { ...site, ...(signal && { signal }) })];
+    if (options.site && documentFileType(f.path) === 'text/html') return documentsFromSitePage(f.path, f.content, site);
+    return [documentFromFile(f.path, f.content, site)];
+  };
+  const documents = (await Promise.all(options.files.map(read))).flat();
   const fresh: { document: Document; cacheFile?: string }[] = [];
   for (const document of documents) {
     signal?.throwIfAborted();

@@ -24,6 +24,9 @@ Options:
   --vectors <float32|int8>  vector storage in the file (default: float32)
   --no-keywords             leave out the BM25 rows (the page analyzes texts on load instead)
   --base-url <url>          the site's address: each file gets a url (its path under it)
+  --site                    HTML files are pages of a built site: their <main> (or
+                            [data-pagerag-body]) without nav, footer and [data-pagerag-ignore],
+                            one document per heading, each with its url#anchor
   --cache <folder>          per-file cache: unchanged files are not embedded again
                             (default: node_modules/.cache/pagerag)
   --no-cache                embed every file
@@ -62,6 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
         vectors: { type: 'string' },
         'no-keywords': { type: 'boolean' },
         'base-url': { type: 'string' },
+        site: { type: 'boolean' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
@@ -116,6 +120,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
       ...(values.vectors && { vectors: values.vectors as 'float32' | 'int8' }),
       ...(values['no-keywords'] && { keywords: false }),
       ...(values['base-url'] && { baseUrl: values['base-url'] }),
+      ...(values.site && { site: true }),
       ...(cacheDir && { cacheDir }),
       onProgress: progress,
     });

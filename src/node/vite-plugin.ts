@@ -33,6 +33,8 @@ export interface PageragSnapshotOptions extends EncodeSnapshotOptions {
   cacheDir?: string;
   /** Each file's `url` is its path under this base, e.g. "https://example.com/docs/". */
   baseUrl?: string;
+  /** HTML files are pages of a built site: one document per heading, with url#anchor (see `pagerag build-index --site`). @default false */
+  site?: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export function pageragSnapshot(options: PageragSnapshotOptions): Plugin {
         ...(options.vectors && { vectors: options.vectors }),
         ...(options.keywords !== undefined && { keywords: options.keywords }),
         ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl }),
+        ...(options.site && { site: true }),
       });
       config.logger.info(
         `pagerag: ${options.input} → ${fileName}: ${result.header.counts.documents} files, ${result.header.counts.nodes} chunks, ${formatBytes(result.bytes.length)} (${result.embedded} embedded, ${result.cached} from cache)`,

@@ -97,6 +97,20 @@ describe('pagerag build-index', () => {
     expect((await pagerag('--help')).stdout).toMatch(/Usage: pagerag build-index/);
   });
 
+  test('--site: a built site read as Pagefind does, one document per heading with its url#anchor', async () => {
+    const dist = join(work, 'dist', 'guide');
+    mkdirSync(dist, { recursive: true });
+    writeFileSync(join(dist, 'boats.html'), '<html><head><title>Boats</title></head><body><nav>Menu</nav><main><h1 id="boats">Boats</h1><p>Twelve boats.</p><h2 id="paint">Paint</h2><p>Blue every spring.</p></main><footer>f</footer></body></html>');
+    const built = await pagerag('build-index', 'dist', '-o', 'site-pages.pagerag', ...MODEL, '--site', '--no-cache', '-q');
+    expect(built.code, built.stderr).toBe(0);
+    const { data } = await decodeSnapshot(new Uint8Array(readFileSync(join(work, 'site-pages.pagerag'))));
+    expect(data.documents.map((d) => [d.id, d.metadata.url, d.metadata.heading])).toEqual([
+      ['guide/boats.html#boats', '/guide/boats.html#boats', 'Boats'],
+      ['guide/boats.html#paint', '/guide/boats.html#paint', 'Paint'],
+    ]);
+    expect(data.documents.flatMap((d) => d.nodes.map((n) => n.text)).join(' ')).not.toMatch(/Menu|\bf\b/);
+  });
+
   test('PDFs: text by page, nodes labelled with their page; one with no text layer fails the build with its name', async () => {
     const folder = join(work, 'pdfs');
     mkdirSync(folder, { recursive: true });
