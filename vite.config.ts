@@ -5,7 +5,7 @@ import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.mjs';
 import { ISOLATION_HEADERS } from './scripts/static-server.mjs';
 import { ortWasmAssets } from './scripts/build/ort-wasm-assets.mjs';
 
-const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'idb', 'onnxruntime-web', '@langchain/core', 'pdfjs-dist'];
+const runtimeDependencies = ['@huggingface/transformers', '@mlc-ai/web-llm', 'idb', 'onnxruntime-web', '@langchain/core', 'pdfjs-dist', 'mammoth'];
 
 export default defineConfig({
   publicDir: false,
@@ -17,7 +17,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', client: 'src/client.ts', webllm: 'src/webllm.ts', pdf: 'src/pdf.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
+      entry: { index: 'src/index.ts', client: 'src/client.ts', webllm: 'src/webllm.ts', pdf: 'src/pdf.ts', docx: 'src/docx.ts', langchain: 'src/langchain.ts', 'webllm-worker': 'src/worker/webllm-worker.ts', cli: 'src/node/cli.ts', vite: 'src/node/vite-plugin.ts' },
       formats: ['es'],
     },
     rolldownOptions: {

@@ -55,6 +55,7 @@ export default defineConfig({
       { find: /^pagerag\/client$/, replacement: fileURLToPath(new URL('src/client.ts', import.meta.url)) },
       { find: /^pagerag\/webllm$/, replacement: fileURLToPath(new URL('src/webllm.ts', import.meta.url)) },
       { find: /^pagerag\/pdf$/, replacement: fileURLToPath(new URL('src/pdf.ts', import.meta.url)) },
+      { find: /^pagerag\/docx$/, replacement: fileURLToPath(new URL('src/docx.ts', import.meta.url)) },
     ],
   },
   plugins: [samplesSnapshot(), serviceWorker()],

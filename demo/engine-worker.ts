@@ -12,6 +12,7 @@ import {
   type ModelSource,
   type ProgressCallback,
 } from 'pagerag';
+import { documentFromDocx } from 'pagerag/docx';
 import { documentFromPdf } from 'pagerag/pdf';
 import { WebLLM, selfHostedAppConfig } from 'pagerag/webllm';
 import type { DemoSettings } from './settings.js';
@@ -62,5 +63,5 @@ exposeRAGEngine<DemoSettings>(async (settings, { onProgress }) => {
   } else {
     llm = new TransformersLLM({ model: settings.llmModel, maxNewTokens: settings.maxNewTokens, modelSource, onProgress });
   }
-  return new LocalRAGEngine({ index, llm, similarityTopK: settings.similarityTopK, responseMode: settings.responseMode, citations: settings.citations, fileReaders: { '.pdf': documentFromPdf } });
+  return new LocalRAGEngine({ index, llm, similarityTopK: settings.similarityTopK, responseMode: settings.responseMode, citations: settings.citations, fileReaders: { '.pdf': documentFromPdf, '.docx': documentFromDocx } });
 });

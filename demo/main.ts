@@ -182,7 +182,8 @@ function renderSources(nodes: NodeWithScore[]): void {
     ...nodes.map(({ node, score }, i) => {
       const item = el('li');
       item.id = `source-${i + 1}`;
-      item.append(el('div', `${docName(node.metadata, node.refDocId)} · score ${score.toFixed(3)}`, 'meta'), el('div', sourceText(node.text), 'text'));
+      const page = typeof node.metadata.page_label === 'string' ? ` · p. ${node.metadata.page_label}` : '';
+      item.append(el('div', `${docName(node.metadata, node.refDocId)}${page} · score ${score.toFixed(3)}`, 'meta'), el('div', sourceText(node.text), 'text'));
       return item;
     }),
   );
@@ -312,7 +313,7 @@ function stop(): void {
 async function readFile(file: File): Promise<Document | undefined> {
   const type = documentFileType(file.name);
   if (!type) {
-    setStatus(`Skipped ${file.name}: only .txt, .md, .html and .pdf files can be added.`, true);
+    setStatus(`Skipped ${file.name}: only .txt, .md, .html, .pdf and .docx files can be added.`, true);
     return undefined;
   }
   const raw = await file.text();
@@ -322,8 +323,8 @@ async function readFile(file: File): Promise<Document | undefined> {
 
 async function addFiles(files: FileList | File[]): Promise<void> {
   const all = [...files];
-  // PDFs go to the engine worker as bytes: pdf.js reads them there, off the page.
-  const pdfs = all.filter((f) => f.name.toLowerCase().endsWith('.pdf'));
+  // PDFs and Word files go to the engine worker as bytes: pdf.js and mammoth read them there, off the page.
+  const pdfs = all.filter((f) => /\.(pdf|docx)$/i.test(f.name));
   const docs = (await Promise.all(all.filter((f) => !pdfs.includes(f)).map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
   if (docs.length > 0) {
     setStatus(`Indexing ${docs.length} document${docs.length === 1 ? '' : 's'}…`);
@@ -331,7 +332,7 @@ async function addFiles(files: FileList | File[]): Promise<void> {
   }
   if (pdfs.length > 0) {
     const inputs = await Promise.all(pdfs.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-    setStatus(`Reading ${pdfs.length} PDF${pdfs.length === 1 ? '' : 's'}…`);
+    setStatus(`Reading ${pdfs.length} file${pdfs.length === 1 ? '' : 's'}…`);
     await change(() => current().addFiles(inputs, { onProgress: showProgress }));
   }
 }

@@ -98,8 +98,13 @@ export class WebGPUUnavailableError extends PageragError {
   override name = 'WebGPUUnavailableError';
 }
 
+/** A file that cannot be read as a document: not of its type, damaged, or without text. */
+export class DocumentReadError extends PageragError {
+  override name = 'DocumentReadError';
+}
+
 /** A PDF that cannot be read as text: encrypted, without a text layer, too large, or malformed. */
-export class PdfReadError extends PageragError {
+export class PdfReadError extends DocumentReadError {
   override name = 'PdfReadError';
 }
 
@@ -155,6 +160,7 @@ export const ERROR_CLASSES: Readonly<Record<string, { prototype: Error }>> = {
   ModelLoadError,
   WebGPUUnavailableError,
   ModelStorageError,
+  DocumentReadError,
   PdfReadError,
   LLMHttpError,
   ModelUnavailableError,

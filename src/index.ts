@@ -15,6 +15,7 @@ export {
   NotImplementedError,
   ModelLoadError,
   ModelStorageError,
+  DocumentReadError,
   PdfReadError,
   ModelUnavailableError,
   WebGPUUnavailableError,
@@ -144,7 +145,7 @@ export { LocalRAGEngine } from './engines/rag-engine.js';
 export type { RAGEngine, LocalRAGEngineOptions, RAGQueryOptions, LoadSnapshotOptions, StreamingResponseMode, FileInput, FileReaders } from './engines/rag-engine.js';
 export { exposeLLM } from './worker/expose-llm.js';
 export { exposeRAGEngine } from './worker/expose-rag-engine.js';
-export { WorkerLLM, createWorkerEngine } from './worker/worker-llm.js';
+export { WorkerLLM } from './worker/worker-llm.js';
 export { WorkerRAGEngine } from './worker/worker-rag-engine.js';
 export type { MessagePortLike } from './worker/protocol.js';
 

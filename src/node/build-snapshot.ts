@@ -5,6 +5,7 @@ import { nodeParserFor } from '../ingestion/default-node-parser.js';
 import { documentFileType, documentFromFile } from '../ingestion/file-document.js';
 import { documentsFromSitePage } from '../ingestion/html-sections.js';
 import { documentFromPdf } from '../ingestion/pdf-document.js';
+import { documentFromDocx } from '../ingestion/docx-document.js';
 import { IngestionPipeline } from '../ingestion/ingestion-pipeline.js';
 import { SentenceSplitter } from '../ingestion/sentence-splitter.js';
 import type { ProgressCallback } from '../progress.js';
@@ -73,7 +74,10 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
 
   const site = options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {};
   const read = async (f: BuildSnapshotOptions['files'][number]): Promise<Document[]> => {
-    if (typeof f.content !== 'string') return [await documentFromPdf(f.path, f.content, { ...site, ...(signal && { signal }) })];
+    if (typeof f.content !== 'string') {
+      const read = /\.docx$/i.test(f.path) ? documentFromDocx : documentFromPdf;
+      return [await read(f.path, f.content, { ...site, ...(signal && { signal }) })];
+    }
     if (options.site && documentFileType(f.path) === 'text/html') return documentsFromSitePage(f.path, f.content, site);
     return [documentFromFile(f.path, f.content, site)];
   };

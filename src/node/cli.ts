@@ -10,9 +10,9 @@ import { findDocumentFiles, readIndexable } from './find-files.js';
 
 const USAGE = `Usage: pagerag build-index <folder|glob> --out <file> [options]
 
-Reads .md, .txt, .html and .pdf files (PDFs need the package pdfjs-dist), splits and embeds them
-with transformers.js (the same code and model as the browser) and writes a snapshot for
-VectorStoreIndex.fromSnapshot().
+Reads .md, .txt, .html, .pdf and .docx files (PDFs need the package pdfjs-dist, Word files the
+package mammoth), splits and embeds them with transformers.js (the same code and model as the
+browser) and writes a snapshot for VectorStoreIndex.fromSnapshot().
 
 Options:
   -o, --out <file>          snapshot to write (required)
@@ -103,7 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
     const chunkSize = integer('chunk-size', values['chunk-size']);
     const chunkOverlap = integer('chunk-overlap', values['chunk-overlap']);
     const { root, files } = await findDocumentFiles(input, io.cwd);
-    if (files.length === 0) throw new CliError(`no .md, .txt, .html or .pdf files in "${input}".`);
+    if (files.length === 0) throw new CliError(`no .md, .txt, .html, .pdf or .docx files in "${input}".`);
     const contents = await Promise.all(files.map((path) => readIndexable(root, path)));
     const modelsDir = values['models-dir'] && resolve(io.cwd, values['models-dir']);
     const embedModel = new TransformersEmbedding({

@@ -72,15 +72,16 @@ export async function findDocumentFiles(input: string, cwd = process.cwd()): Pro
   return { root: path, files: all.map((f) => relative(path, f).split(sep).join('/')).filter((f) => isIndexable(f)).sort() };
 }
 
-/** Text, Markdown, HTML and PDF files (PDFs are read with pdf.js, an optional peer dependency). */
+/** Text, Markdown, HTML, PDF and Word files (PDFs through pdf.js, Word files through mammoth: optional peer dependencies). */
 export function isIndexable(path: string): boolean {
-  return documentFileType(path) !== undefined || isPdf(path);
+  return documentFileType(path) !== undefined || isBinaryDocument(path);
 }
 
-export const isPdf = (path: string) => path.toLowerCase().endsWith('.pdf');
+/** Files read as bytes: PDF and .docx. */
+export const isBinaryDocument = (path: string) => /\.(pdf|docx)$/i.test(path);
 
 /** A found file as `buildSnapshot` takes it: PDFs as bytes, the rest as text. */
 export async function readIndexable(root: string, path: string): Promise<{ path: string; content: string | Uint8Array }> {
   const bytes = await readFile(join(root, path));
-  return { path, content: isPdf(path) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes.toString('utf8') };
+  return { path, content: isBinaryDocument(path) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes.toString('utf8') };
 }

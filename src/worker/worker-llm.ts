@@ -56,11 +56,3 @@ export class WorkerLLM extends BaseLLM {
     this.connection.terminate();
   }
 }
-
-/**
- * Connects to an LLM served by {@link exposeLLM} in `worker`.
- * @deprecated The name said "engine" but gave an LLM: use {@link WorkerLLM.connect}.
- */
-export function createWorkerEngine(worker: MessagePortLike): Promise<WorkerLLM> {
-  return WorkerLLM.connect(worker);
-}

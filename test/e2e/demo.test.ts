@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
 import { DEMO_CSP, startStaticServer } from '../../scripts/static-server.mjs';
 import { makePdf } from '../support/pdf-files.js';
+import { makeDocx } from '../support/docx-files.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const shots = join(root, 'test', 'screenshots');
@@ -128,12 +129,14 @@ describe('the built demo on the fixture models', () => {
     await screenshot('5-after-reload');
   });
 
-  test('a PDF dropped on the page is read in the engine worker (pdf.js) and indexed; a scanned one is refused by name', async () => {
+  test('a PDF and a Word file dropped on the page are read in the engine worker (pdf.js, mammoth) and indexed; a scanned PDF is refused by name', async () => {
     await page.setInputFiles('#file-input', { name: 'harbour-manual.pdf', mimeType: 'application/pdf', buffer: Buffer.from(makePdf({ title: 'Harbour manual', pages: [['Boats leave at dawn.'], ['The lighthouse keeper rings the bell at dusk.']] })) });
     await waitForDoc('harbour-manual.pdf');
     // Its text went through pdf.js in the worker: the page script holds no PDF code (see the bundle test).
     expect(await page.locator('#doc-list li', { hasText: 'harbour-manual.pdf' }).textContent()).toMatch(/\d+ chunks?/);
     await askAndWait('When does the lighthouse keeper ring the bell?');
+    await page.setInputFiles('#file-input', { name: 'keeper.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: Buffer.from(makeDocx(['# Keeper', 'The keeper rings the bell.'])) });
+    await waitForDoc('keeper.docx');
     const scanned = Buffer.from(makePdf({ pages: [[]] }));
     await page.setInputFiles('#file-input', { name: 'scan.pdf', mimeType: 'application/pdf', buffer: scanned });
     await expect.poll(() => page.textContent('#status')).toMatch(/PdfReadError: "scan\.pdf" has no text layer/);

@@ -10,6 +10,8 @@ import { TextNode } from '../../src/schema/node.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { WorkerRAGEngine } from '../../src/worker/worker-rag-engine.js';
 import { documentFromPdf } from '../../src/ingestion/pdf-document.js';
+import { documentFromDocx } from '../../src/ingestion/docx-document.js';
+import { makeDocx } from '../support/docx-files.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { makePdf } from '../support/pdf-files.js';
 import { FIXTURE_DECODER, FIXTURE_SOURCE, foreignRequests } from '../support/fixtures.js';
@@ -30,7 +32,7 @@ async function local(maxNewTokens: number): Promise<{ engine: RAGEngine; open?: 
   const embedModel = fixtureEmbedding();
   const index = await VectorStoreIndex.fromVectorStore(await IndexedDBVectorStore.open(name), { embedModel });
   const llm = new TransformersLLM({ model: FIXTURE_DECODER, device: 'wasm', maxNewTokens, modelSource: FIXTURE_SOURCE });
-  return { engine: new LocalRAGEngine({ index, llm, similarityTopK: 1, fileReaders: { '.pdf': documentFromPdf } }) };
+  return { engine: new LocalRAGEngine({ index, llm, similarityTopK: 1, fileReaders: { '.pdf': documentFromPdf, '.docx': documentFromDocx } }) };
 }
 
 async function inWorker(maxNewTokens: number): Promise<{ engine: RAGEngine; open?: () => number[] }> {
@@ -81,17 +83,19 @@ describe.each([
     expect(open?.() ?? []).toEqual([]);
   });
 
-  test('files read where the engine runs: Markdown and a PDF (with page labels); an unreadable PDF stores nothing', async () => {
+  test('files read where the engine runs: Markdown, a PDF (with page labels) and a Word file; an unreadable PDF stores nothing', async () => {
     const { engine } = await make(4);
     const pdf = makePdf({ title: 'Harbour', pages: [['Boats leave at dawn.'], ['The mill grinds wheat.']] });
     const md = new TextEncoder().encode('# Bakery\n\nBread is sold until noon.');
     const phases = new Set<string>();
-    expect(await engine.addFiles([{ name: 'guide/harbour.pdf', bytes: pdf }, { name: 'bakery.md', bytes: md }], { onProgress: (p) => phases.add(p.phase) })).toEqual([true, true]);
+    const docx = makeDocx(['# Mill', 'The mill grinds wheat for the bakery.']);
+    expect(await engine.addFiles([{ name: 'guide/harbour.pdf', bytes: pdf }, { name: 'bakery.md', bytes: md }, { name: 'mill.docx', bytes: docx }], { onProgress: (p) => phases.add(p.phase) })).toEqual([true, true, true]);
     expect([...phases]).toEqual(expect.arrayContaining(['split', 'embed', 'store']));
     const docs = await engine.listRefDocs();
     expect(docs.map((d) => [d.id, d.metadata.title]).sort()).toEqual([
       ['bakery.md', 'Bakery'],
       ['guide/harbour.pdf', 'Harbour'],
+      ['mill.docx', 'Mill'],
     ]);
     const response = await engine.query('mill wheat');
     for await (const _ of response.responseGen);
@@ -100,8 +104,8 @@ describe.each([
     const bad = await engine.addFiles([{ name: 'fine.md', bytes: md }, { name: 'scan.pdf', bytes: makePdf({ pages: [[]] }) }]).catch((e: unknown) => e as Error);
     expect(bad).toMatchObject({ name: 'PdfReadError', message: expect.stringMatching(/"scan\.pdf" has no text layer/) });
     // Read before anything is written: fine.md did not go in without its batch.
-    expect((await engine.listRefDocs()).map((d) => d.id).sort()).toEqual(['bakery.md', 'guide/harbour.pdf']);
-    await expect(engine.addFiles([{ name: 'slides.pptx', bytes: md }])).rejects.toThrow(/Cannot read "slides\.pptx": expected \.md, .*\.pdf files/);
+    expect((await engine.listRefDocs()).map((d) => d.id).sort()).toEqual(['bakery.md', 'guide/harbour.pdf', 'mill.docx']);
+    await expect(engine.addFiles([{ name: 'slides.pptx', bytes: md }])).rejects.toThrow(/Cannot read "slides\.pptx": expected \.md, .*\.pdf, \.docx files/);
     await engine.clear();
   });
 

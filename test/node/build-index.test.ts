@@ -10,6 +10,7 @@ import { build, createLogger } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { decodeSnapshot, readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
 import { makePdf } from '../support/pdf-files.js';
+import { makeDocx } from '../support/docx-files.js';
 import { MetadataMode } from '../../src/schema/metadata-mode.js';
 import { TextNode } from '../../src/schema/node.js';
 import { pageragSnapshot } from '../../src/node/vite-plugin.js';
@@ -111,18 +112,20 @@ describe('pagerag build-index', () => {
     expect(data.documents.flatMap((d) => d.nodes.map((n) => n.text)).join(' ')).not.toMatch(/Menu|\bf\b/);
   });
 
-  test('PDFs: text by page, nodes labelled with their page; one with no text layer fails the build with its name', async () => {
+  test('PDFs and Word files: text by page, nodes labelled with their page; one with no text layer fails the build with its name', async () => {
     const folder = join(work, 'pdfs');
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'manual.pdf'), makePdf({ title: 'Manual', pages: [['Boats leave at dawn. They return at noon. Nets dry on the quay.'], ['The mill grinds wheat. Flour goes to the bakery. Bread is sold at noon.']] }));
     writeFileSync(join(folder, 'notes.md'), '# Notes\n\nBread at noon.');
+    writeFileSync(join(folder, 'report.docx'), makeDocx(['# Report', 'The harbour opened in spring.']));
     const built = await pagerag('build-index', 'pdfs', '-o', 'pdfs.pagerag', ...MODEL, '--chunk-size', '92', '--chunk-overlap', '0', '--base-url', 'https://example.com/docs/', '--no-cache', '-q');
     expect(built.code, built.stderr).toBe(0);
-    expect(built.stdout).toMatch(/2 documents/);
+    expect(built.stdout).toMatch(/3 documents/);
     const { data } = await decodeSnapshot(new Uint8Array(readFileSync(join(work, 'pdfs.pagerag'))));
     const manual = data.documents.find((d) => d.id === 'manual.pdf')!;
     expect(manual.metadata).toMatchObject({ title: 'Manual', page_count: 2, file_type: 'application/pdf', url: 'https://example.com/docs/manual.pdf' });
     expect(data.documents.find((d) => d.id === 'notes.md')!.metadata.url).toBe('https://example.com/docs/notes.md');
+    expect(data.documents.find((d) => d.id === 'report.docx')!.metadata).toMatchObject({ title: 'Report', url: 'https://example.com/docs/report.docx' });
     // The url is for links and the LLM, not for the embedding.
     const [first] = manual.nodes;
     expect(new TextNode(first!).getContent(MetadataMode.EMBED)).not.toContain('example.com');
