@@ -17,6 +17,8 @@ export interface SearchOptions<R> {
 
 /** Below this many rows the exact scan is as fast as the two-stage search. */
 const TWO_STAGE_MIN_ROWS = 2048;
+/** Rows given their int8 codes per slice of a catch-up (about 10 ms at 384 dimensions). */
+const CATCH_UP_ROWS = 4096;
 
 /**
  * All vectors of an index in one contiguous Float32Array (row-major), so a query is one linear
@@ -34,6 +36,9 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   private approx = new Float32Array(0);
   private int8: Int8Index | undefined;
   private makeInt8: (() => Int8Index | undefined) | undefined;
+  /** Rows [0, int8Rows) have their current int8 codes; the two-stage search waits for all. */
+  private int8Rows = 0;
+  private catchUp: Promise<void> | undefined;
 
   constructor(
     readonly dimensions: number,
@@ -74,7 +79,11 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     }
   }
 
-  /** Makes the lazy int8 index once the matrix is large enough, with every row so far. */
+  /**
+   * Makes the lazy int8 index once the matrix is large enough. The rows so far get their codes in
+   * the background, a slice per task: quantizing 100k × 384 takes about 300 ms, which an index
+   * opening would otherwise spend before its first query (searched exactly meanwhile).
+   */
   private int8WhenDue(): void {
     if (this.int8 || !this.makeInt8 || this.rows.length < TWO_STAGE_MIN_ROWS) return;
     try {
@@ -83,10 +92,31 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       if (!(error instanceof RangeError)) throw error;
     }
     this.makeInt8 = undefined;
-    this.withInt8((int8) => {
-      int8.reserve(this.inverseNorms.length);
-      for (let row = 0; row < this.rows.length; row++) int8.set(row, this.data, row * this.dimensions);
-    });
+    this.int8Rows = 0;
+    this.withInt8((int8) => int8.reserve(this.inverseNorms.length));
+    this.scheduleCatchUp();
+  }
+
+  private scheduleCatchUp(): void {
+    if (!this.int8 || this.catchUp || this.int8Rows >= this.rows.length) return;
+    this.catchUp = (async () => {
+      while (this.int8 && this.int8Rows < this.rows.length) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const from = this.int8Rows;
+        const to = Math.min(this.rows.length, from + CATCH_UP_ROWS);
+        this.withInt8((int8) => {
+          int8.reserve(to);
+          for (let row = from; row < to; row++) int8.set(row, this.data, row * this.dimensions);
+        });
+        // A squeeze during the slice restarted the count: keep the lower one.
+        if (this.int8Rows === from) this.int8Rows = to;
+      }
+    })().finally(() => (this.catchUp = undefined));
+  }
+
+  /** Resolves once every row has its int8 code, so searches take two stages (benchmarks, tests). */
+  async whenInt8Ready(): Promise<void> {
+    while (this.catchUp) await this.catchUp;
   }
 
   /** Live rows. */
@@ -111,10 +141,15 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       if (list) list.push(row);
       else this.rowsByRefDoc.set(info.refDocId, [row]);
     }
-    // The new rows' int8 copy, as one step (growing wasm memory is what may fail).
-    this.withInt8((int8) => {
-      for (let row = base; row < this.rows.length; row++) int8.set(row, this.data, row * dims);
-    });
+    if (this.int8 && this.int8Rows === base) {
+      // Caught up: the new rows' codes now, as one step (growing wasm memory is what may fail).
+      this.withInt8((int8) => {
+        for (let row = base; row < this.rows.length; row++) int8.set(row, this.data, row * dims);
+      });
+      this.int8Rows = this.rows.length;
+    } else {
+      this.scheduleCatchUp();
+    }
     this.int8WhenDue();
   }
 
@@ -145,7 +180,7 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     const qInverse = inverseNorm(query, this.dimensions);
     const want = Math.max(1, Math.min(k, this.size));
     let candidates: Iterable<number>;
-    if (this.int8 && !options.exact && count >= TWO_STAGE_MIN_ROWS) {
+    if (this.int8 && this.int8Rows === count && !options.exact && count >= TWO_STAGE_MIN_ROWS) {
       // Stage 1: approximate scores for every row, keep a shortlist.
       if (this.approx.length < count) this.approx = new Float32Array(this.inverseNorms.length);
       const approx = this.approx;
@@ -199,6 +234,8 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
 
   private squeeze(): void {
     const dims = this.dimensions;
+    // Codes move with their rows only when all are current; else the catch-up starts over.
+    const coded = this.int8Rows === this.rows.length;
     let write = 0;
     this.rowsByRefDoc.clear();
     for (let read = 0; read < this.rows.length; read++) {
@@ -207,7 +244,7 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       if (write !== read) {
         this.data.copyWithin(write * dims, read * dims, (read + 1) * dims);
         // Moving within memory already held cannot fail.
-        this.int8?.move(read, write);
+        if (coded) this.int8?.move(read, write);
         this.inverseNorms[write] = this.inverseNorms[read]!;
         this.rows[write] = info;
       }
@@ -218,6 +255,8 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     }
     this.rows.length = write;
     this.deleted = 0;
+    this.int8Rows = coded ? write : 0;
+    this.scheduleCatchUp();
   }
 }
 

@@ -64,6 +64,49 @@ describe('two-stage search (int8 shortlist, float32 re-rank)', () => {
   });
 });
 
+describe('int8 codes made in the background (an index that opens large)', () => {
+  test('searches are exact until every row has its code, then take two stages; a squeeze meanwhile starts the codes over', async () => {
+    const dims = 64;
+    const rows = 20_000;
+    const { vectors, queries } = clusteredVectors({ rows, dims, queries: 20, clusters: 32, seed: 11 });
+    const kernel = (await instantiateInt8DotKernel(1))!;
+    let firstPasses = 0;
+    const makeInt8 = () => {
+      const index = new Int8Index(kernel, dims);
+      const dots = index.dots.bind(index);
+      index.dots = (...args) => (firstPasses++, dots(...args));
+      return index;
+    };
+    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>(dims, 16, makeInt8);
+    // As an index opens: several segments, one after another.
+    for (let start = 0; start < rows; start += 4000) {
+      matrix.append(
+        Array.from({ length: 4000 }, (_, i) => ({ nodeId: `n${start + i}`, refDocId: `d${(start + i) % 1000}`, metadata: {} })),
+        vectors.subarray(start * dims, (start + 4000) * dims),
+      );
+    }
+    // Not coded yet: the query is answered, exactly, without the int8 pass.
+    expect(matrix.search(queries[0]!, 10)).toEqual(matrix.search(queries[0]!, 10, { exact: true }));
+    expect(firstPasses).toBe(0);
+    // Deleting 40% of the documents squeezes the matrix while codes are being made.
+    for (let d = 0; d < 400; d++) matrix.removeRefDoc(`d${d}`);
+    await matrix.whenInt8Ready();
+    let same = 0;
+    for (const query of queries) {
+      const exact = matrix.search(query, 10, { exact: true }).map((r) => r.info.nodeId);
+      const fast = matrix.search(query, 10).map((r) => r.info.nodeId);
+      same += fast.filter((id) => exact.includes(id)).length;
+      expect(fast.every((id) => Number(id.slice(1)) % 1000 >= 400)).toBe(true);
+    }
+    expect(firstPasses).toBe(queries.length);
+    expect(same / (queries.length * 10)).toBeGreaterThanOrEqual(0.99);
+    // Rows added once caught up get their codes at once.
+    matrix.append([{ nodeId: 'late', refDocId: 'late', metadata: {} }], queries[1]!);
+    expect(matrix.search(queries[1]!, 1)[0]!.info.nodeId).toBe('late');
+    expect(firstPasses).toBe(queries.length + 1);
+  });
+});
+
 describe('WebAssembly memory', () => {
   test('300 small stores open at once each answer (no wasm memory until a store is large)', async () => {
     const stores = Array.from({ length: 300 }, () => new MemoryVectorStore());
