@@ -85,6 +85,12 @@ export interface LocalRAGEngineOptions extends Omit<QueryEngineOptions<true, Str
   fileReaders?: FileReaders;
 }
 
+/** What to give `fileReaders` for the types pagerag reads through an optional package. */
+const READER_HINTS: Record<string, string> = {
+  '.pdf': ' For PDFs give the engine fileReaders: { ".pdf": documentFromPdf } from "pagerag/pdf".',
+  '.docx': ' For Word files give the engine fileReaders: { ".docx": documentFromDocx } from "pagerag/docx".',
+};
+
 /**
  * A {@link RAGEngine} in this thread: a `VectorStoreIndex` and an LLM with the query settings of
  * `asQueryEngine`, always streaming. In a worker, hand it to `exposeRAGEngine`.
@@ -136,7 +142,7 @@ export class LocalRAGEngine implements RAGEngine {
       const reader = readers[extension];
       if (reader) documents.push(await reader(file.name, file.bytes, options));
       else if (documentFileType(file.name)) documents.push(documentFromFile(file.name, new TextDecoder().decode(file.bytes)));
-      else throw new InvalidArgumentError(`Cannot read "${file.name}": expected ${[...Object.keys(DOCUMENT_FILE_TYPES), ...Object.keys(readers)].join(', ')} files.${extension === '.pdf' ? ' For PDFs give the engine fileReaders: { ".pdf": documentFromPdf } from "pagerag/pdf".' : ''}`);
+      else throw new InvalidArgumentError(`Cannot read "${file.name}": expected ${[...Object.keys(DOCUMENT_FILE_TYPES), ...Object.keys(readers)].join(', ')} files.${READER_HINTS[extension] ?? ''}`);
     }
     return this.index.refreshRefDocs(documents, options);
   }
