@@ -324,15 +324,15 @@ async function readFile(file: File): Promise<Document | undefined> {
 async function addFiles(files: FileList | File[]): Promise<void> {
   const all = [...files];
   // PDFs and Word files go to the engine worker as bytes: pdf.js and mammoth read them there, off the page.
-  const pdfs = all.filter((f) => /\.(pdf|docx)$/i.test(f.name));
-  const docs = (await Promise.all(all.filter((f) => !pdfs.includes(f)).map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
+  const binary = all.filter((f) => /\.(pdf|docx)$/i.test(f.name));
+  const docs = (await Promise.all(all.filter((f) => !binary.includes(f)).map(readFile))).filter((d): d is NonNullable<typeof d> => d !== undefined);
   if (docs.length > 0) {
     setStatus(`Indexing ${docs.length} document${docs.length === 1 ? '' : 's'}…`);
     await change(() => current().refreshRefDocs(docs, { onProgress: showProgress }));
   }
-  if (pdfs.length > 0) {
-    const inputs = await Promise.all(pdfs.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-    setStatus(`Reading ${pdfs.length} file${pdfs.length === 1 ? '' : 's'}…`);
+  if (binary.length > 0) {
+    const inputs = await Promise.all(binary.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    setStatus(`Reading ${binary.length} file${binary.length === 1 ? '' : 's'}…`);
     await change(() => current().addFiles(inputs, { onProgress: showProgress }));
   }
 }

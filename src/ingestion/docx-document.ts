@@ -1,7 +1,7 @@
 import { DocumentReadError, InvalidArgumentError, describeValue } from '../errors.js';
 import { IS_NODE } from '../runtime/node-environment.js';
-import { Document } from '../schema/document.js';
-import { FILE_METADATA_EXCLUDED, urlOf, type FileDocumentOptions } from './file-document.js';
+import type { Document } from '../schema/document.js';
+import { cleanTitle, fileDocument, type FileDocumentOptions } from './file-document.js';
 import { htmlToText } from './html-to-text.js';
 
 export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -50,13 +50,6 @@ export async function documentFromDocx(path: string, bytes: Uint8Array | ArrayBu
   const text = htmlToText(html);
   if (text === '') throw new DocumentReadError(`"${path}" has no text. Add a file with text in it.`);
   const heading = /<h[1-6][^>]*>([\s\S]*?)<\/h[1-6]>/i.exec(html)?.[1];
-  const title = (heading === undefined ? text.split('\n', 1)[0]! : htmlToText(heading)).replace(/\s+/g, ' ').trim().slice(0, 200);
-  const filePath = path.replace(/\\/g, '/');
-  return new Document({
-    id: filePath,
-    text,
-    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: DOCX_TYPE, ...(title && { title }), ...urlOf(filePath, options) },
-    excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url'],
-    excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED],
-  });
+  const title = cleanTitle(heading === undefined ? text.split('\n', 1)[0]! : htmlToText(heading));
+  return fileDocument(path, text, { type: DOCX_TYPE, title }, options);
 }

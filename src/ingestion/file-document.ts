@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { Document } from '../schema/document.js';
+import type { Metadata } from '../schema/node.js';
 import { htmlToText } from './html-to-text.js';
 
 /** File types read as documents: Markdown and text as they are, HTML reduced to its text. */
@@ -12,7 +13,7 @@ export const DOCUMENT_FILE_TYPES: Record<string, string> = {
 };
 
 /** Left out of what is embedded and what the LLM reads, as LlamaIndex's SimpleDirectoryReader does. */
-export const FILE_METADATA_EXCLUDED = ['file_name', 'file_type'] as const;
+const FILE_METADATA_EXCLUDED = ['file_name', 'file_type'] as const;
 
 /** The file type of `path` by extension, or undefined when it is not a document type. */
 export function documentFileType(path: string): string | undefined {
@@ -33,16 +34,46 @@ export function documentFileType(path: string): string | undefined {
 export function documentFromFile(path: string, content: string, options: FileDocumentOptions = {}): Document {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`Expected a file path, got ${describeValue(path)}.`);
   if (typeof content !== 'string') throw new InvalidArgumentError(`Expected the content of "${path}" to be a string, got ${describeValue(content)}.`);
+  const type = documentFileType(path) ?? 'text/plain';
+  return fileDocument(path, type === 'text/html' ? htmlToText(content) : content, { type, title: titleOf(content, type) }, options);
+}
+
+/** What a file reader knows of one document besides its text. */
+export interface FileFields {
+  /** The file type, e.g. "application/pdf". */
+  type: string;
+  title?: string | undefined;
+  /** @default the file's path (with "/") */
+  id?: string;
+  /** @default the file's address under `baseUrl`, if given */
+  url?: string;
+  /** More metadata, after the file's own. */
+  metadata?: Metadata;
+  /** More keys left out of what is embedded / what the LLM reads. */
+  hidden?: { embed?: string[]; llm?: string[] };
+}
+
+/**
+ * The document every file reader makes: `file_path`, `file_name`, `file_type`, `title`, the
+ * reader's own metadata and `url`; name and type left out of embeddings and prompts
+ * (SimpleDirectoryReader's rule), `url` out of embeddings.
+ */
+export function fileDocument(path: string, text: string, fields: FileFields, options: FileDocumentOptions = {}): Document {
   const filePath = path.replace(/\\/g, '/');
-  const type = documentFileType(filePath) ?? 'text/plain';
-  const title = titleOf(content, type);
+  const url = fields.url !== undefined ? { url: fields.url } : urlOf(filePath, options);
   return new Document({
-    id: filePath,
-    text: type === 'text/html' ? htmlToText(content) : content,
-    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: type, ...(title && { title }), ...urlOf(filePath, options) },
-    excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url'],
-    excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED],
+    id: fields.id ?? filePath,
+    text,
+    metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: fields.type, ...(fields.title && { title: fields.title }), ...fields.metadata, ...url },
+    excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url', ...(fields.hidden?.embed ?? [])],
+    excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED, ...(fields.hidden?.llm ?? [])],
   });
+}
+
+/** A title as shown: one line, at most 200 characters; undefined when empty. */
+export function cleanTitle(raw: string): string | undefined {
+  const title = raw.replace(/\s+/g, ' ').trim();
+  return title === '' ? undefined : title.slice(0, MAX_TITLE);
 }
 
 export interface FileDocumentOptions {
@@ -73,6 +104,5 @@ function titleOf(content: string, type: string): string | undefined {
       : type === 'text/markdown'
         ? /^#[ \t]+(.+?)[ \t#]*$/m.exec(content)?.[1]
         : undefined;
-  const title = raw === undefined ? '' : htmlToText(raw).replace(/\s+/g, ' ').trim();
-  return title === '' ? undefined : title.slice(0, MAX_TITLE);
+  return raw === undefined ? undefined : cleanTitle(htmlToText(raw));
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
-import { Document } from '../schema/document.js';
-import { FILE_METADATA_EXCLUDED, urlOf } from './file-document.js';
+import type { Document } from '../schema/document.js';
+import { fileDocument, urlOf } from './file-document.js';
 import { htmlToText } from './html-to-text.js';
 
 // A built site's page as Pagefind reads one: its content (`[data-pagerag-body]`, else `<main>`,
@@ -124,20 +124,14 @@ export function documentsFromSitePage(path: string, html: string, options: { bas
     const key = section.anchor && !anchors.has(section.anchor) ? section.anchor : `section-${i}`;
     anchors.add(key);
     const text = section.heading && section.text ? `${section.heading}\n\n${section.text}` : section.heading || section.text;
-    return new Document({
+    return fileDocument(filePath, text, {
+      type: 'text/html',
+      title,
       id: `${filePath}#${key}`,
-      text,
-      metadata: {
-        file_path: filePath,
-        file_name: filePath.slice(filePath.lastIndexOf('/') + 1),
-        file_type: 'text/html',
-        ...(title && { title }),
-        ...(section.heading && { heading: section.heading }),
-        url: section.anchor ? `${pageUrl}#${encodeURIComponent(section.anchor)}` : pageUrl,
-      },
+      url: section.anchor ? `${pageUrl}#${encodeURIComponent(section.anchor)}` : pageUrl,
+      ...(section.heading && { metadata: { heading: section.heading } }),
       // The text starts with the heading already.
-      excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url', 'heading'],
-      excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED, 'heading'],
+      hidden: { embed: ['heading'], llm: ['heading'] },
     });
   });
 }

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, PdfReadError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { IS_NODE } from '../runtime/node-environment.js';
-import { Document } from '../schema/document.js';
-import { FILE_METADATA_EXCLUDED, urlOf, type FileDocumentOptions } from './file-document.js';
+import type { Document } from '../schema/document.js';
+import { fileDocument, type FileDocumentOptions } from './file-document.js';
 
 export interface PdfOptions extends FileDocumentOptions {
   /**
@@ -101,14 +101,17 @@ export async function documentFromPdf(path: string, bytes: Uint8Array | ArrayBuf
     const info = (await pdf.getMetadata().catch(() => ({ info: undefined }))).info;
     const ownTitle = typeof info?.Title === 'string' ? info.Title.trim() : '';
     const title = (ownTitle || text.trim().split('\n', 1)[0]!.trim()).slice(0, 200);
-    const filePath = path.replace(/\\/g, '/');
-    return new Document({
-      id: filePath,
+    return fileDocument(
+      path,
       text,
-      metadata: { file_path: filePath, file_name: filePath.slice(filePath.lastIndexOf('/') + 1), file_type: 'application/pdf', ...(title && { title }), page_count: pdf.numPages, page_starts: pageStarts, ...urlOf(filePath, options) },
-      excludedEmbedMetadataKeys: [...FILE_METADATA_EXCLUDED, 'url', 'page_count', 'page_starts', 'page_label'],
-      excludedLlmMetadataKeys: [...FILE_METADATA_EXCLUDED, 'page_count', 'page_starts'],
-    });
+      {
+        type: 'application/pdf',
+        title,
+        metadata: { page_count: pdf.numPages, page_starts: pageStarts },
+        hidden: { embed: ['page_count', 'page_starts', 'page_label'], llm: ['page_count', 'page_starts'] },
+      },
+      options,
+    );
   } finally {
     await pdf.destroy().catch(() => {});
   }
