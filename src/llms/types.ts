@@ -26,8 +26,10 @@ export interface LLMCallOptions {
 export interface LLMUsage {
   promptTokens?: number;
   completionTokens?: number;
-  /** Milliseconds from the call to its first generated token, as the model measured it. */
+  /** Milliseconds from the call to its first generated text, measured by pagerag around the model: model load and queue waits excluded, request setup and prompt processing included. */
   timeToFirstTokenMs?: number;
+  /** Milliseconds the model spent on the prompt (prefill), as the model measured it: web-llm's `time_to_first_token_s`, which starts only once generation has its turn. */
+  prefillMs?: number;
   prefillTokensPerSecond?: number;
   decodeTokensPerSecond?: number;
 }

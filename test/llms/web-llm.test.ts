@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, inject, test } from 'vitest';
 import { prebuiltAppConfig } from '@mlc-ai/web-llm';
 import { InvalidArgumentError, ModelLoadError, WebGPUUnavailableError } from '../../src/errors.js';
 import { RetrieverQueryEngine } from '../../src/engines/retriever-query-engine.js';
@@ -32,7 +32,10 @@ describe('WebLLM against a scripted MLC engine', () => {
     expect(deltas.length).toBeGreaterThan(1);
     expect(engine.requests).toHaveLength(3);
     expect(engine.requests[0]!.maxTokens).toBe(77);
-    expect(response.usage).toMatchObject({ promptTokens: 42, completionTokens: 6, prefillTokensPerSecond: 500, decodeTokensPerSecond: 25, timeToFirstTokenMs: 200 });
+    expect(response.usage).toMatchObject({ promptTokens: 42, completionTokens: 6, prefillTokensPerSecond: 500, decodeTokensPerSecond: 25, prefillMs: 200 });
+    // The adapter's own figure, from the call to the first delta, is kept beside web-llm's prefill time.
+    expect(response.usage?.timeToFirstTokenMs).toBeGreaterThan(0);
+    expect(response.usage?.timeToFirstTokenMs).not.toBe(200);
     expect(engine.locked).toBe(false);
   });
 
@@ -153,6 +156,27 @@ describe('WebLLM in the real browser (SwiftShader WebGPU, no shader-f16)', () =>
     expect(llm.metadata.model).toBe('Qwen2.5-0.5B-Instruct-q4f32_1-MLC');
     expect(error!.message).toContain(`/no-such-models/Qwen2.5-0.5B-Instruct-q4f32_1-MLC/resolve/main/mlc-chat-config.json`);
     expect(foreignRequests()).toEqual([]);
+  });
+
+  test('an abort while the model loads ends the call at once, and the load goes on for the next call', async () => {
+    // The model's files answer only after 1.5 s (then 404): the load is running when the caller aborts.
+    const appConfig = selfHostedAppConfig({ modelBaseUrl: `${inject('sseServer')}/slow-not-found/`, models: prebuiltAppConfig.model_list });
+    const llm = new WebLLM({ model: 'Qwen2.5-0.5B-Instruct-q4f32_1-MLC', appConfig });
+    const controller = new AbortController();
+    const events: string[] = [];
+    const call = llm.complete('q', { signal: controller.signal }).then(
+      () => events.push('call resolved'),
+      (error: Error) => events.push(`call ${error.name}`),
+    );
+    const load = llm.load().then(
+      () => events.push('load resolved'),
+      (error: Error) => events.push(`load ${error.name}`),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await call;
+    await load;
+    expect(events).toEqual(['call AbortError', 'load ModelLoadError']);
   });
 
   test('an unknown model id is refused before any download', async () => {

@@ -129,6 +129,19 @@ describe('the packed package in a fresh app', () => {
     }
   });
 
+  test("a worker of the app's own that imports pagerag/webllm-worker keeps web-llm's engine handler in a Vite build", async () => {
+    // The entry is imported for its side effect (it installs the handler): a bundler that believed
+    // the package free of side effects would emit an empty worker, and web-llm would wait for ever.
+    const outDir = join(work, 'own-worker-dist');
+    await build({ root: join(app, 'own-worker'), configFile: false, logLevel: 'error', publicDir: false, build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 8192 } });
+    const workers = readdirSync(join(outDir, 'assets')).filter((f) => /^worker-.+\.js$/.test(f));
+    expect(workers).toHaveLength(1);
+    const code = readFileSync(join(outDir, 'assets', workers[0]!), 'utf8');
+    // A message kind only web-llm's WebWorkerMLCEngineHandler answers.
+    expect(code).toContain('chatCompletionStreamInit');
+    expect(code).toMatch(/onmessage/);
+  });
+
   test('an esbuild build (ONNX Runtime files copied beside it, as the README says) answers; no web-llm chunk', async () => {
     const outDir = join(work, 'esbuild-dist');
     await esbuild.build({ entryPoints: [join(app, 'main.js')], absWorkingDir: app, bundle: true, format: 'esm', splitting: true, outdir: outDir, logLevel: 'silent' });

@@ -31,6 +31,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.url === '/stats') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
   // A static host whose missing files get its HTML fallback page (as single-page apps are set up).
   if (req.url?.startsWith('/not-found/')) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+  // A host that takes its time and then has nothing: a model load that is still running when the caller gives up.
+  if (req.url?.startsWith('/slow-not-found/')) {
+    await sleep(1500);
+    return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+  }
   if (req.url?.startsWith('/site-fallback/')) return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><html><body>Home</body></html>');
   let body = '';
   for await (const piece of req) body += piece;

@@ -240,7 +240,8 @@ function readUsage(reported: WebLLMUsage, usage: LLMUsage): void {
   const extra = reported.extra;
   if (extra?.prefill_tokens_per_s !== undefined) usage.prefillTokensPerSecond = extra.prefill_tokens_per_s;
   if (extra?.decode_tokens_per_s !== undefined) usage.decodeTokensPerSecond = extra.decode_tokens_per_s;
-  if (extra?.time_to_first_token_s !== undefined) usage.timeToFirstTokenMs = extra.time_to_first_token_s * 1000;
+  // web-llm's "time to first token" is its prefill time; pagerag's own figure from the call stays.
+  if (extra?.time_to_first_token_s !== undefined) usage.prefillMs = extra.time_to_first_token_s * 1000;
 }
 
 function toLoadError(error: unknown, modelId: string, appConfig: AppConfig): Error {
