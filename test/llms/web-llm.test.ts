@@ -40,20 +40,20 @@ describe('WebLLM against a scripted MLC engine', () => {
   });
 
   test('break mid-stream interrupts, drains to release the lock, and the next query works', async () => {
-    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), 10);
+    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), { delayMs: 10 });
     const llm = new WebLLM({ engine });
     const response = await queryEngine(llm).query('q');
     let n = 0;
     for await (const _ of response.responseGen) if (++n === 2) break;
     expect(engine.interrupts).toBe(1);
-    expect(engine.locked).toBe(false);
-    expect(engine.produced).toBeLessThan(8);
     const next = await queryEngine(llm).query('q');
     expect((await next.getResponse()).response).toBe('one two three four five six seven eight');
+    expect(engine.produced).toBeLessThan(16);
+    expect(engine.locked).toBe(false);
   });
 
   test('abort mid-stream rejects with AbortError, interrupts, and the next query works', async () => {
-    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), 10);
+    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), { delayMs: 10 });
     const llm = new WebLLM({ engine });
     const controller = new AbortController();
     const response = await queryEngine(llm).query('q', { signal: controller.signal });
@@ -62,25 +62,80 @@ describe('WebLLM against a scripted MLC engine', () => {
     })();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
     expect(engine.interrupts).toBe(1);
-    expect(engine.locked).toBe(false);
     expect((await (await queryEngine(llm).query('q')).getResponse()).response).toContain('eight');
+    expect(engine.locked).toBe(false);
   });
 
-  test('an abort while web-llm sets the request up ends it before anything is generated (its early interrupt would be lost)', async () => {
-    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), 5);
+  // web-llm takes its lock in the generator (0.2.86) or in create() (0.2.79), and 0.2.79 frees it only at
+  // the generator's natural end: a stream that never started must still be read to its end, which
+  // lasts the prefill web-llm cannot interrupt. The caller does not wait for that; the next call does.
+  test.each([
+    ['0.2.86', 'generator'],
+    ['0.2.79', 'create'],
+  ] as const)('an abort while web-llm %s sets the request up ends the call at once with nothing passed on; the lock is freed before the next call', async (_version, lock) => {
+    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), { lock, prefillMs: 300 });
     const llm = new WebLLM({ engine });
     const controller = new AbortController();
     engine.onCreate = () => controller.abort();
-    const reading = llm.complete('q', { signal: controller.signal });
+    const deltas: string[] = [];
+    const reading = (async () => {
+      for await (const delta of llm.streamComplete('q', { signal: controller.signal })) deltas.push(delta);
+    })();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
-    expect(engine.produced).toBe(0);
-    expect(engine.locked).toBe(false);
+    expect(deltas).toEqual([]);
+    // The caller has its AbortError while web-llm is still in its prefill.
+    expect(engine.locked).toBe(true);
     engine.onCreate = undefined;
     expect((await llm.complete('q')).text).toBe('one two three four five six seven eight');
+    // The interrupt lost at the generator's start was sent again at its first chunk: prefill's token only.
+    expect(engine.produced).toBe(1 + 8);
+    expect(engine.locked).toBe(false);
+  });
+
+  test.each([
+    ['0.2.86', 'generator'],
+    ['0.2.79', 'create'],
+  ] as const)('with web-llm %s, an abort during a slow create() or during the prefill ends the call at once', async (_version, lock) => {
+    const engine = new ScriptedMLCEngine('one two three four'.split(' '), { lock, prefillMs: 400 });
+    const llm = new WebLLM({ engine });
+    // create() as slow as a round trip to a worker engine: the abort comes before it returns.
+    const controller = new AbortController();
+    engine.onCreate = () => {
+      controller.abort();
+      return new Promise((r) => setTimeout(r, 100));
+    };
+    await expect(llm.complete('q', { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(engine.created).toBe(0);
+    engine.onCreate = undefined;
+    // The prefill (the first chunk's 400 ms) is running when the abort comes. (The stream the first
+    // call left behind is read to its end first: the prefill's token, then the interrupt.)
+    const during = new AbortController();
+    const call = llm.complete('q', { signal: during.signal });
+    while (!engine.locked || engine.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
+    const produced = engine.produced;
+    during.abort();
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    expect(engine.produced).toBe(produced);
+    expect((await llm.complete('q')).text).toBe('one two three four');
+    expect(engine.maxOpenStreams).toBe(1);
+    expect(engine.locked).toBe(false);
+  });
+
+  test('with web-llm 0.2.79 (lock taken in create()), break and abort mid-stream free the lock too', async () => {
+    const engine = new ScriptedMLCEngine('one two three four five six seven eight'.split(' '), { lock: 'create' });
+    const llm = new WebLLM({ engine });
+    for await (const _ of llm.streamComplete('q')) break;
+    const controller = new AbortController();
+    const reading = (async () => {
+      for await (const _ of llm.streamComplete('q', { signal: controller.signal })) controller.abort();
+    })();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await llm.complete('q')).text).toBe('one two three four five six seven eight');
+    expect(engine.locked).toBe(false);
   });
 
   test('calls never overlap in the engine, also when a queued call is aborted (web-llm interrupts engine-wide)', async () => {
-    const engine = new ScriptedMLCEngine('one two three four'.split(' '), 5);
+    const engine = new ScriptedMLCEngine('one two three four'.split(' '), { delayMs: 5 });
     const llm = new WebLLM({ engine });
     const controller = new AbortController();
     const first = llm.streamComplete('first')[Symbol.asyncIterator]();

@@ -2,7 +2,7 @@
 // browser-only app (no download by onnxruntime-node's install script), then run by the Vite dev
 // server, built by Vite and built by esbuild, each answering a query in Chromium on the fixture models.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,8 @@ describe('the packed package in a fresh app', () => {
     expect(`${stdout}${stderr}`).not.toMatch(/ENOTFOUND|nuget/);
     // The package carries ONNX Runtime's wasm beside its code: no `?url` import left for a bundler to trip on.
     const dist = join(app, 'node_modules', 'pagerag', 'dist');
+    // web-llm is an optional peer: an app that never uses it does not install it.
+    expect(existsSync(join(app, 'node_modules', '@mlc-ai', 'web-llm'))).toBe(false);
     expect(readdirSync(join(dist, 'ort')).sort()).toEqual(['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']);
     for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) expect(readFileSync(join(dist, file), 'utf8')).not.toMatch(/\?url['"]/);
   });
@@ -132,6 +134,9 @@ describe('the packed package in a fresh app', () => {
   test("a worker of the app's own that imports pagerag/webllm-worker keeps web-llm's engine handler in a Vite build", async () => {
     // The entry is imported for its side effect (it installs the handler): a bundler that believed
     // the package free of side effects would emit an empty worker, and web-llm would wait for ever.
+    // An app that uses web-llm installs it beside pagerag (the README's install line).
+    const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    await exec(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', `@mlc-ai/web-llm@${ours.devDependencies['@mlc-ai/web-llm']}`], { cwd: app, env: INSTALL_ENV, maxBuffer: 16 << 20 });
     const outDir = join(work, 'own-worker-dist');
     await build({ root: join(app, 'own-worker'), configFile: false, logLevel: 'error', publicDir: false, build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 8192 } });
     const workers = readdirSync(join(outDir, 'assets')).filter((f) => /^worker-.+\.js$/.test(f));

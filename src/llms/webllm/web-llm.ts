@@ -100,12 +100,13 @@ export class WebLLM extends BaseLLM {
 
   /**
    * web-llm's stream is pulled directly: one generator from the engine's chunks to the caller.
-   * Its unkind parts (web-llm 0.2.86, `lib/index.js`): `create()` returns a generator that takes
-   * the per-model lock only on its first `next()` (`asyncGenerate`), and resets the interrupt flag
-   * after taking it, so an `interruptGenerate()` before generation starts is lost; the lock is
-   * freed only when that generator finishes. So: interrupt only once reading has begun (and again
-   * on each chunk after an abort), end a stream that never started with `return()`, and read an
-   * interrupted stream to its end.
+   * Its unkind parts (`lib/index.js`): the generator resets the interrupt flag when it starts, so an
+   * `interruptGenerate()` before generation starts is lost; the per-model lock is taken on the
+   * generator's first `next()` (0.2.86) or already in `create()` (0.2.79), and 0.2.79 frees it only
+   * at the generator's natural end, never on `return()`; a prefill cannot be interrupted. So the
+   * caller's waits (for `create()`, for each chunk) end at its abort, while every stream web-llm
+   * made is read to its end in the background, and an interrupt that may have been lost is sent
+   * again at the first chunk.
    */
   private async *generate(messages: readonly ChatMessage[], signal: AbortSignal | undefined): AsyncGenerator<string, LLMUsage> {
     // The turn is taken first, so calls keep their order whatever their wait for the model.
@@ -117,46 +118,51 @@ export class WebLLM extends BaseLLM {
       endTurn();
       throw error;
     }
-    // An interrupt before the first chunk may land before web-llm takes its lock, which resets it:
-    // it is owed again once the first chunk shows that generation runs.
     let generating = false;
+    let interrupted = false;
     let owed = false;
     const interrupt = () => {
+      if (interrupted) return;
+      interrupted = true;
       void engine.interruptGenerate();
       if (!generating) owed = true;
     };
-    let chunks: AsyncIterator<ChatCompletionChunk> | undefined;
-    let reading = false;
+    const chunkArrived = () => {
+      generating = true;
+      if (owed) {
+        owed = false;
+        void engine.interruptGenerate();
+      }
+    };
+    let stream: Promise<AsyncIterator<ChatCompletionChunk>> | undefined;
+    let pending: Promise<IteratorResult<ChatCompletionChunk>> | undefined;
     let finished = false;
     const usage: LLMUsage = {};
     try {
       const started = performance.now();
-      const stream = await engine.chat.completions.create({
-        messages: messages.map((m) => ({ role: m.role, content: escapeSpecialTokens(m.content) }) as ChatCompletionMessageParam),
-        stream: true,
-        stream_options: { include_usage: true },
-        ...(this.options.temperature !== undefined && { temperature: this.options.temperature }),
-        max_tokens: this.options.maxTokens ?? 512,
-      });
-      chunks = stream[Symbol.asyncIterator]();
-      signal?.throwIfAborted();
+      stream = engine.chat.completions
+        .create({
+          messages: messages.map((m) => ({ role: m.role, content: escapeSpecialTokens(m.content) }) as ChatCompletionMessageParam),
+          stream: true,
+          stream_options: { include_usage: true },
+          ...(this.options.temperature !== undefined && { temperature: this.options.temperature }),
+          max_tokens: this.options.maxTokens ?? 512,
+        })
+        .then((chunks) => chunks[Symbol.asyncIterator]());
+      const chunks = await abortable(stream, signal);
       signal?.addEventListener('abort', interrupt, { once: true });
-      reading = true;
       for (;;) {
-        const next = await chunks.next();
+        pending = chunks.next();
+        const next = await abortable(pending, signal);
+        pending = undefined;
         if (next.done) break;
-        const chunk = next.value;
-        generating = true;
-        if (owed) {
-          owed = false;
-          void engine.interruptGenerate();
-        }
-        const delta = chunk.choices[0]?.delta?.content;
+        chunkArrived();
+        const delta = next.value.choices[0]?.delta?.content;
         if (delta) {
           usage.timeToFirstTokenMs ??= performance.now() - started;
           yield delta;
         }
-        if (chunk.usage) readUsage(chunk.usage, usage);
+        if (next.value.usage) readUsage(next.value.usage, usage);
       }
       finished = true;
       // An abort ends web-llm's stream early but quietly: report it as the abort it was.
@@ -164,16 +170,12 @@ export class WebLLM extends BaseLLM {
       return usage;
     } finally {
       signal?.removeEventListener('abort', interrupt);
-      if (chunks && !finished) {
-        if (!reading) {
-          await chunks.return?.();
-        } else {
-          interrupt();
-          // Read to the end: web-llm frees its per-model lock only when its generator finishes.
-          for (let next = await chunks.next(); !next.done; next = await chunks.next());
-        }
+      if (stream && !finished) {
+        interrupt();
+        void drain(stream, pending, chunkArrived).finally(endTurn);
+      } else {
+        endTurn();
       }
-      endTurn();
     }
   }
 
@@ -226,6 +228,26 @@ export class WebLLM extends BaseLLM {
     } catch (error) {
       throw toLoadError(error, modelId, appConfig);
     }
+  }
+}
+
+/**
+ * Reads a stopped stream to its end after the caller has its answer (a `break` or an `AbortError`
+ * at once): web-llm frees its per-model lock only when its generator finishes, which may take the
+ * rest of a prefill it cannot interrupt. `pending` is the chunk the caller stopped waiting for.
+ * The next call waits its turn meanwhile. An error here belongs to no caller any more (one from
+ * `create()` was the caller's already); the next call meets the engine's state itself.
+ */
+async function drain(
+  stream: Promise<AsyncIterator<ChatCompletionChunk>>,
+  pending: Promise<IteratorResult<ChatCompletionChunk>> | undefined,
+  chunkArrived: () => void,
+): Promise<void> {
+  try {
+    const chunks = await stream;
+    for (let next = await (pending ?? chunks.next()); !next.done; next = await chunks.next()) chunkArrived();
+  } catch {
+    // Nobody is waiting for this stream.
   }
 }
 
