@@ -56,6 +56,7 @@ export default defineConfig({
       { find: /^pagerag\/webllm$/, replacement: fileURLToPath(new URL('src/webllm.ts', import.meta.url)) },
       { find: /^pagerag\/pdf$/, replacement: fileURLToPath(new URL('src/pdf.ts', import.meta.url)) },
       { find: /^pagerag\/docx$/, replacement: fileURLToPath(new URL('src/docx.ts', import.meta.url)) },
+      { find: /^pagerag\/ui$/, replacement: fileURLToPath(new URL('src/ui/pagerag-ui.ts', import.meta.url)) },
     ],
   },
   plugins: [samplesSnapshot(), serviceWorker()],
@@ -69,5 +70,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 8000,
+    rolldownOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), search: fileURLToPath(new URL('demo/search.html', import.meta.url)) } },
   },
 });

@@ -4,7 +4,7 @@
 // nothing is ever parsed as HTML.
 import { Document, WorkerRAGEngine, chooseWebLLMModel, detectCapabilities, documentFileType, htmlToText, type NodeWithScore, type ProgressUpdate } from 'pagerag/client';
 import snapshotUrl, { header as snapshotHeader } from 'virtual:pagerag-snapshot';
-import { answerNodes, sourceText } from './answer-text.js';
+import { answerNodes, sourceText } from '../src/ui/answer-text.js';
 import { sampleDocuments } from './sample-corpus.js';
 import type { DemoSettings } from './settings.js';
 
@@ -20,6 +20,8 @@ const FIXTURES = params.get('models') === 'fixtures';
 // The fixture models keep settings of their own: ?models=fixtures and the plain URL never mix.
 const SETTINGS_KEY = FIXTURES ? 'pagerag-demo-settings:fixtures' : 'pagerag-demo-settings';
 const SEEDED_KEY = 'pagerag-demo-seeded';
+// The component's page uses the same models as this one.
+if (FIXTURES) document.querySelector<HTMLAnchorElement>('#widget-link')!.search = '?models=fixtures';
 /** Set when the user agreed to a new embedding model: the settings to go back to on cancel. */
 const REEMBED_KEY = 'pagerag-demo-reembed';
 

@@ -3,7 +3,7 @@
 // pulls them in: transformers.js has side effects, so no bundler can drop it).
 export { WorkerRAGEngine } from './worker/worker-rag-engine.js';
 export { WorkerLLM } from './worker/worker-llm.js';
-export type { RAGEngine, RAGQueryOptions, LoadSnapshotOptions, FileInput } from './engines/rag-engine.js';
+export type { RAGEngine, RAGQueryOptions, RAGRetrieveOptions, LoadSnapshotOptions, FileInput } from './engines/rag-engine.js';
 export type { MessagePortLike } from './worker/protocol.js';
 export { StreamingResponse } from './responses/streaming-response.js';
 export type { PrintTarget } from './responses/streaming-response.js';

@@ -142,7 +142,7 @@ export type { CreateLocalLLMOptions } from './llms/create-local-llm.js';
 // The whole pipeline behind one interface, here or off the main thread (the page side of a worker
 // is also in the light entry pagerag/client)
 export { LocalRAGEngine } from './engines/rag-engine.js';
-export type { RAGEngine, LocalRAGEngineOptions, RAGQueryOptions, LoadSnapshotOptions, StreamingResponseMode, FileInput, FileReaders } from './engines/rag-engine.js';
+export type { RAGEngine, LocalRAGEngineOptions, RAGQueryOptions, RAGRetrieveOptions, LoadSnapshotOptions, StreamingResponseMode, FileInput, FileReaders } from './engines/rag-engine.js';
 export { exposeLLM } from './worker/expose-llm.js';
 export { exposeRAGEngine } from './worker/expose-rag-engine.js';
 export { WorkerLLM } from './worker/worker-llm.js';

@@ -1,2 +1,2 @@
 import type { Plugin } from 'vite';
-export function ortWasmAssets(): Plugin;
+export function ortWasmAssets(options?: { directory?: string; emit?: boolean }): Plugin;

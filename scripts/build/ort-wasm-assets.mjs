@@ -12,8 +12,12 @@ import { dirname, join } from 'node:path';
 const FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 const MARK = '__PAGERAG_ORT_URL__';
 
-/** @returns {import('vite').Plugin} */
-export function ortWasmAssets() {
+/**
+ * @param {{ directory?: string, emit?: boolean }} [options] where the files are, seen from the chunk
+ *   (default "./ort/": the chunk sits in dist/), and whether this build writes them (default true)
+ * @returns {import('vite').Plugin}
+ */
+export function ortWasmAssets({ directory = './ort/', emit = true } = {}) {
   const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
   return {
     name: 'pagerag:ort-wasm-assets',
@@ -26,10 +30,10 @@ export function ortWasmAssets() {
     },
     renderChunk(code) {
       if (!code.includes(MARK)) return null;
-      // The chunk sits in dist/, the files in dist/ort/.
-      return { code: code.replace(new RegExp(`${MARK}\\("([^"]+)"\\)`, 'g'), 'new URL("./ort/$1", import.meta.url).href'), map: null };
+      return { code: code.replace(new RegExp(`${MARK}\\("([^"]+)"\\)`, 'g'), `new URL("${directory}$1", import.meta.url).href`), map: null };
     },
     generateBundle() {
+      if (!emit) return;
       for (const file of FILES) this.emitFile({ type: 'asset', fileName: `ort/${file}`, source: readFileSync(join(ortDist, file)) });
     },
   };

@@ -3,6 +3,10 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
 import { DOCUMENT_FILE_TYPES, documentFileType, documentFromFile } from '../ingestion/file-document.js';
 import { VectorStoreIndex } from '../indices/vector-store-index.js';
 import { CitationQueryEngine } from './citation-query-engine.js';
+import { CondenseQuestionChatEngine } from './chat/condense-question-chat-engine.js';
+import type { ChatMessage } from '../llms/types.js';
+import type { NodeWithScore } from '../schema/node.js';
+import type { RetrieverOptions } from '../indices/index-retriever.js';
 import type { QueryEngineOptions } from '../indices/index-engines.js';
 import type { IngestOptions } from '../ingestion/ingestion-pipeline.js';
 import type { ProgressCallback } from '../progress.js';
@@ -16,6 +20,20 @@ export interface RAGQueryOptions {
   signal?: AbortSignal;
   /** Retrieval and LLM events (`llm-delta` too), as `asQueryEngine`'s `onEvent` reports them. */
   onEvent?: EventCallback;
+  /**
+   * Earlier turns, oldest first: the question is a follow-up, made standalone with them first
+   * (LlamaIndex's `CondenseQuestionChatEngine`; that LLM call is not streamed, the answer is).
+   * @default none
+   */
+  chatHistory?: readonly ChatMessage[];
+}
+
+export interface RAGRetrieveOptions {
+  signal?: AbortSignal;
+  /** @default the engine's `similarityTopK` */
+  similarityTopK?: number;
+  /** @default the engine's `retrieverMode` */
+  mode?: RetrieverOptions['mode'];
 }
 
 /** A file as the page has it: its name (its extension picks the reader) and its bytes. */
@@ -48,6 +66,8 @@ export interface RAGEngine {
   load(options?: { onProgress?: ProgressCallback }): Promise<void>;
   /** Retrieves, then streams the answer: resolves when the LLM has started, with `sourceNodes` already there. */
   query(question: string, options?: RAGQueryOptions): Promise<StreamingResponse>;
+  /** Retrieval only, no LLM: the nodes a query would answer from (instant search results). */
+  retrieve(question: string, options?: RAGRetrieveOptions): Promise<NodeWithScore[]>;
   /** Adds new documents and re-embeds changed ones (by content hash); per document, whether it was written. */
   refreshRefDocs(documents: readonly Document[], options?: IngestOptions): Promise<boolean[]>;
   /**
@@ -118,13 +138,29 @@ export class LocalRAGEngine implements RAGEngine {
     await this.options.llm.load?.(options);
   }
 
-  query(question: string, options: RAGQueryOptions = {}): Promise<StreamingResponse> {
+  async query(question: string, options: RAGQueryOptions = {}): Promise<StreamingResponse> {
     const { index: _, citations, ...queryOptions } = this.options;
     const onEvent = options.onEvent && { onEvent: options.onEvent };
     const engine = citations
       ? CitationQueryEngine.fromArgs<true>(this.index, { ...queryOptions, ...(typeof citations === 'object' && citations), streaming: true, ...onEvent })
       : this.index.asQueryEngine({ ...queryOptions, streaming: true, ...onEvent });
-    return engine.query(question, options.signal ? { signal: options.signal } : {}) as Promise<StreamingResponse>;
+    const signal = options.signal ? { signal: options.signal } : {};
+    if (options.chatHistory?.length) {
+      const chat = new CondenseQuestionChatEngine<true>({ queryEngine: engine, llm: this.options.llm, chatHistory: [...options.chatHistory] });
+      return chat.chat(question, signal);
+    }
+    return engine.query(question, signal) as Promise<StreamingResponse>;
+  }
+
+  retrieve(question: string, options: RAGRetrieveOptions = {}): Promise<NodeWithScore[]> {
+    const { similarityTopK, retrieverMode, alpha, filters } = this.options;
+    const retriever = this.index.asRetriever({
+      mode: options.mode ?? retrieverMode ?? 'vector',
+      ...((options.similarityTopK ?? similarityTopK) !== undefined && { similarityTopK: options.similarityTopK ?? similarityTopK }),
+      ...(alpha !== undefined && { alpha }),
+      ...(filters && { filters }),
+    });
+    return retriever.retrieve(question, options.signal ? { signal: options.signal } : {});
   }
 
   refreshRefDocs(documents: readonly Document[], options: IngestOptions = {}): Promise<boolean[]> {

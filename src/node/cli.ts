@@ -1,6 +1,8 @@
 // `pagerag build-index <dir|glob> --out <file>`: builds a snapshot in Node with the browser's code.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
@@ -8,14 +10,16 @@ import type { ProgressUpdate } from '../progress.js';
 import { buildSnapshot, formatBytes } from './build-snapshot.js';
 import { findDocumentFiles, readIndexable } from './find-files.js';
 
-const USAGE = `Usage: pagerag build-index <folder|glob> --out <file> [options]
+const USAGE = `Usage: pagerag build-index <folder|glob> --out <file|folder> [options]
 
 Reads .md, .txt, .html, .pdf and .docx files (PDFs need the package pdfjs-dist, Word files the
 package mammoth), splits and embeds them with transformers.js (the same code and model as the
 browser) and writes a snapshot for VectorStoreIndex.fromSnapshot().
 
 Options:
-  -o, --out <file>          snapshot to write (required)
+  -o, --out <file|folder>   snapshot to write (required); a path without the .pagerag
+                            extension is a folder that gets index.pagerag, and with
+                            --site the <pagerag-search> component beside it
   --model <id>              embedding model (default: Xenova/all-MiniLM-L6-v2)
   --models-dir <folder>     read models from this folder (laid out like the Hub), never download
   --dtype <dtype>           weights precision, e.g. fp32, q8 (default: the model's choice on CPU)
@@ -124,13 +128,15 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
       ...(cacheDir && { cacheDir }),
       onProgress: progress,
     });
-    const out = resolve(io.cwd, values.out);
+    const folder = !/\.pagerag$/i.test(values.out);
+    const out = folder ? join(resolve(io.cwd, values.out), 'index.pagerag') : resolve(io.cwd, values.out);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, result.bytes);
     progress.done();
+    if (folder && values.site) io.stdout(await copySiteComponent(dirname(out), root));
     const { header } = result;
     io.stdout(
-      `Wrote ${values.out}: ${header.counts.documents} documents, ${header.counts.nodes} chunks, ${header.embedModel.model} (${header.embedModel.dimensions} dimensions, ${header.vectors}), ` +
+      `Wrote ${folder ? join(values.out, 'index.pagerag') : values.out}: ${header.counts.documents} documents, ${header.counts.nodes} chunks, ${header.embedModel.model} (${header.embedModel.dimensions} dimensions, ${header.vectors}), ` +
         `${formatBytes(result.bytes.length)}; ${result.embedded} files embedded, ${result.cached} from cache, ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
     );
     await embedModel.dispose();
@@ -144,6 +150,23 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 }
 
 class CliError extends Error {}
+
+/**
+ * Copies the bundled <pagerag-search> (ui/pagerag-ui.js with its worker, and ONNX Runtime's files in
+ * ort/, where the worker looks for them) into the index folder, so a site adds search with one
+ * script tag. The package has them in dist/ui and dist/ort beside this file; a source checkout
+ * after `npm run build`. Returns what to tell the user.
+ */
+async function copySiteComponent(folder: string, siteRoot: string): Promise<string> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dist = [here, resolve(here, '../../dist')].find((dir) => existsSync(join(dir, 'ui', 'pagerag-ui.js')));
+  if (!dist) return 'The <pagerag-search> component is not built here (run npm run build in the pagerag checkout); only the index was written.\n';
+  await cp(join(dist, 'ui'), join(folder, 'ui'), { recursive: true });
+  await cp(join(dist, 'ort'), join(folder, 'ort'), { recursive: true });
+  const path = relative(siteRoot, folder).split(sep).join('/');
+  const url = path && !path.startsWith('..') ? `/${path}/` : '<the URL of this folder>/';
+  return `Copied <pagerag-search> into ${folder}. Add to your pages:\n  <script type="module" src="${url}ui/pagerag-ui.js"></script>\n  <pagerag-search index="${url}"></pagerag-search>\n`;
+}
 
 const PHASES: Record<ProgressUpdate['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing', rerank: 'reranking' };
 

@@ -1,6 +1,6 @@
 import { InvalidStateError } from '../errors.js';
 import type { PageragEvent } from '../events.js';
-import type { FileInput, RAGEngine } from '../engines/rag-engine.js';
+import type { FileInput, RAGEngine, RAGRetrieveOptions } from '../engines/rag-engine.js';
 import { Document } from '../schema/document.js';
 import type { ProgressCallback, ProgressUpdate } from '../progress.js';
 import type { MessagePortLike, RAGEngineMethod } from './protocol.js';
@@ -31,6 +31,7 @@ export function exposeRAGEngine<C = unknown>(create: (config: C, options: { onPr
 
   const methods: Record<RAGEngineMethod, (engine: RAGEngine, args: unknown[], call: ServedCall) => Promise<unknown>> = {
     load: (e, _, call) => e.load({ onProgress: progress(call).onProgress }),
+    retrieve: (e, [question, options], call) => e.retrieve(question as string, { ...(options as RAGRetrieveOptions), signal: call.signal }),
     refreshRefDocs: (e, [docs], call) => e.refreshRefDocs((docs as Document[]).map((d) => new Document(d)), progress(call)),
     addFiles: (e, [files], call) => e.addFiles(files as FileInput[], progress(call)),
     deleteRefDoc: (e, [id]) => e.deleteRefDoc(id as string),
@@ -54,7 +55,7 @@ export function exposeRAGEngine<C = unknown>(create: (config: C, options: { onPr
         // Deltas travel as deltas; each other event is sent once.
         if (event.type !== 'llm-delta') call.reply({ type: 'event', event });
       };
-      const response = await (await ready()).query(request.question, { signal: call.signal, onEvent });
+      const response = await (await ready()).query(request.question, { signal: call.signal, onEvent, ...(request.chatHistory && { chatHistory: request.chatHistory }) });
       call.reply({ type: 'sources', nodes: response.sourceNodes });
       await sendStream(call, response.responseGen, () => response.usage);
     },

@@ -4,7 +4,7 @@ import type { ProgressUpdate } from '../progress.js';
 import type { NodeWithScore } from '../schema/node.js';
 
 /** The methods of a {@link RAGEngine} that are one request and one result. */
-export type RAGEngineMethod = 'load' | 'refreshRefDocs' | 'addFiles' | 'deleteRefDoc' | 'listRefDocs' | 'loadSnapshot' | 'clear';
+export type RAGEngineMethod = 'load' | 'retrieve' | 'refreshRefDocs' | 'addFiles' | 'deleteRefDoc' | 'listRefDocs' | 'loadSnapshot' | 'clear';
 
 /** Page → worker. `id` pairs a request with its replies. */
 export type WorkerRequest =
@@ -13,7 +13,7 @@ export type WorkerRequest =
   | { type: 'stream'; id: number; messages: ChatMessage[] }
   | { type: 'engine-init'; id: number; config: unknown }
   | { type: 'call'; id: number; method: RAGEngineMethod; args: unknown[] }
-  | { type: 'query'; id: number; question: string }
+  | { type: 'query'; id: number; question: string; chatHistory?: ChatMessage[] }
   | { type: 'cancel'; id: number; reason: 'stop' | 'abort' };
 
 /** An error as it crosses the boundary: name and message survive, so the page can rethrow the same kind. */

@@ -1,4 +1,4 @@
-import type { FileInput, LoadSnapshotOptions, RAGEngine, RAGQueryOptions } from '../engines/rag-engine.js';
+import type { FileInput, LoadSnapshotOptions, RAGEngine, RAGQueryOptions, RAGRetrieveOptions } from '../engines/rag-engine.js';
 import type { PageragEvent } from '../events.js';
 import type { IngestOptions } from '../ingestion/ingestion-pipeline.js';
 import type { LLMUsage } from '../llms/types.js';
@@ -62,7 +62,7 @@ export class WorkerRAGEngine implements RAGEngine {
     let onSources!: (nodes: NodeWithScore[]) => void;
     const sources = new Promise<NodeWithScore[]>((resolve) => (onSources = resolve));
     const deltas = this.connection.stream(
-      { type: 'query', question },
+      { type: 'query', question, ...(options.chatHistory && { chatHistory: options.chatHistory.map(({ role, content }) => ({ role, content })) }) },
       {
         signal: options.signal,
         onOther: (reply) => {
@@ -91,6 +91,11 @@ export class WorkerRAGEngine implements RAGEngine {
       startedAt,
       ...(options.onEvent && { onDelta: (delta: string) => options.onEvent!({ type: 'llm-delta', delta, time: performance.now() }) }),
     });
+  }
+
+  async retrieve(question: string, options: RAGRetrieveOptions = {}): Promise<NodeWithScore[]> {
+    const { signal, ...settings } = options;
+    return revive((await this.call('retrieve', [question, settings], signal ? { signal } : {})) as NodeWithScore[]);
   }
 
   refreshRefDocs(documents: readonly Document[], options: IngestOptions = {}): Promise<boolean[]> {

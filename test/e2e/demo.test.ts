@@ -247,6 +247,19 @@ describe('the built demo on the fixture models', () => {
     await context3.close();
   });
 
+  test('the demo links to a page with <pagerag-search> over the sample snapshot, which finds a sample', async () => {
+    const other = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const visit = await other.newPage();
+    await visit.goto(`${server.url}?models=fixtures`);
+    await visit.click('#widget-link');
+    await visit.waitForURL(/demo\/search\.html\?models=fixtures$/);
+    await visit.waitForFunction(() => document.querySelector('pagerag-search')?.shadowRoot);
+    await visit.keyboard.press('Control+k');
+    await visit.keyboard.type('streaming answers');
+    await visit.waitForFunction(() => (document.querySelector('pagerag-search')!.shadowRoot!.querySelectorAll('.results a').length ?? 0) > 0, null, { timeout: 60_000 });
+    await other.close();
+  });
+
   test('on a phone (390 × 844) the question box is on the first screen, above the documents', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const small = await phone.newPage();

@@ -83,6 +83,34 @@ describe.each([
     expect(open?.() ?? []).toEqual([]);
   });
 
+  test('retrieval alone gives the nodes without the LLM; a follow-up with chat history is made standalone first', async () => {
+    const { engine, open } = await make(12);
+    await engine.refreshRefDocs(corpusDocuments());
+    const nodes = await engine.retrieve('Where do the cat and the dog run?', { similarityTopK: 3 });
+    expect(nodes).toHaveLength(3);
+    expect(nodes[0]!.node).toBeInstanceOf(TextNode);
+    expect(nodes.map((n) => n.score)).toEqual([...nodes.map((n) => n.score)].sort((a, b) => b! - a!));
+    const keyword = await engine.retrieve('snow and rain', { mode: 'bm25' });
+    expect(keyword[0]!.node.refDocId).toBe('weather');
+    await expect(engine.retrieve('q', { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+
+    const events: PageragEvent[] = [];
+    const history = [
+      { role: 'user' as const, content: 'Tell me about the animals.' },
+      { role: 'assistant' as const, content: 'A cat and a dog run in the park.' },
+    ];
+    const response = await engine.query('Where do they run?', { chatHistory: history, onEvent: (e) => events.push(e) });
+    expect(response.sourceNodes).toHaveLength(1);
+    const answer = (await response.getResponse()).response;
+    expect(answer.length).toBeGreaterThan(0);
+    // The retrieval ran on the question the LLM rewrote with the history, not on the follow-up as typed.
+    const retrieved = events.find((e) => e.type === 'retrieve-start') as Extract<PageragEvent, { type: 'retrieve-start' }>;
+    expect(retrieved.query).not.toBe('Where do they run?');
+    expect(retrieved.query.length).toBeGreaterThan(0);
+    await engine.clear();
+    expect(open?.() ?? []).toEqual([]);
+  });
+
   test('files read where the engine runs: Markdown, a PDF (with page labels) and a Word file; an unreadable PDF stores nothing', async () => {
     const { engine } = await make(4);
     const pdf = makePdf({ title: 'Harbour', pages: [['Boats leave at dawn.'], ['The mill grinds wheat.']] });

@@ -57,6 +57,7 @@ function expectAnswered({ result, requests }: { result: AppResult; requests: str
 
 beforeAll(async () => {
   await build({ configFile: join(root, 'vite.config.ts'), root, logLevel: 'warn' });
+  await build({ configFile: join(root, 'vite.ui.config.ts'), root, logLevel: 'warn' });
   await exec(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root });
   const { stdout } = await exec(npm, ['pack', '--pack-destination', work, '--silent'], { cwd: root });
   const tarball = stdout.trim().split('\n').pop()!;

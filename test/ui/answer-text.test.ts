@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { answerNodes, sourceText } from '../../demo/answer-text.js';
+import { answerNodes, sourceText } from '../../src/ui/answer-text.js';
 
 test('citations [n] of shown sources become links; the rest, hostile text included, stays text', () => {
   const host = document.createElement('article');
@@ -15,4 +15,11 @@ test('citations [n] of shown sources become links; the rest, hostile text includ
   expect(answerNodes('', 3)).toEqual([]);
   expect(sourceText('Source 12:\nThe mill grinds wheat.\n')).toBe('The mill grinds wheat.');
   expect(sourceText('Plain text')).toBe('Plain text');
+});
+
+test('citations link where the caller says (the site component links each to its page and section)', () => {
+  const pages = ['/boats.html#colours', '/bakery.html#bread'];
+  const host = document.createElement('p');
+  host.replaceChildren(...answerNodes('Blue [1], rye [2].', 2, document, (n) => pages[n - 1]!));
+  expect([...host.querySelectorAll('a')].map((a) => a.getAttribute('href'))).toEqual(pages);
 });

@@ -2,8 +2,8 @@
 // into a link to it. Made of text nodes and elements only: model output is never parsed as HTML.
 const CITATION = /\[(\d{1,3})\]/g;
 
-/** `text` as nodes for `#answer`; `[n]` links to `#source-n` when 1 ≤ n ≤ `sourceCount`. */
-export function answerNodes(text: string, sourceCount: number, doc: Document = document): Node[] {
+/** `text` as nodes; `[n]` links to `href(n)` (`#source-n` unless told) when 1 ≤ n ≤ `sourceCount`. */
+export function answerNodes(text: string, sourceCount: number, doc: Document = document, href: (n: number) => string = (n) => `#source-${n}`): Node[] {
   const parts: Node[] = [];
   let last = 0;
   for (const match of text.matchAll(CITATION)) {
@@ -11,7 +11,7 @@ export function answerNodes(text: string, sourceCount: number, doc: Document = d
     if (n < 1 || n > sourceCount) continue;
     if (match.index > last) parts.push(doc.createTextNode(text.slice(last, match.index)));
     const link = doc.createElement('a');
-    link.href = `#source-${n}`;
+    link.href = href(n);
     link.className = 'citation';
     link.textContent = match[0];
     parts.push(link);
