@@ -18,8 +18,8 @@ browser) and writes a snapshot for VectorStoreIndex.fromSnapshot().
 
 Options:
   -o, --out <file|folder>   snapshot to write (required); a path without the .pagerag
-                            extension is a folder that gets index.pagerag, and with
-                            --site the <pagerag-search> component beside it
+                            extension is a site's folder: it gets index.pagerag (built
+                            as with --site) and the <pagerag-search> component
   --model <id>              embedding model (default: Xenova/all-MiniLM-L6-v2)
   --models-dir <folder>     read models from this folder (laid out like the Hub), never download
   --dtype <dtype>           weights precision, e.g. fp32, q8 (default: the model's choice on CPU)
@@ -104,6 +104,9 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
   const started = Date.now();
   const progress = progressPrinter(io, Boolean(values.quiet));
   try {
+    // A folder out is a site's index: its pages read as a site's, the component copied beside it.
+    const folder = !/\.pagerag$/i.test(values.out);
+    const site = Boolean(values.site) || folder;
     const chunkSize = integer('chunk-size', values['chunk-size']);
     const chunkOverlap = integer('chunk-overlap', values['chunk-overlap']);
     const { root, files } = await findDocumentFiles(input, io.cwd);
@@ -124,16 +127,15 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
       ...(values.vectors && { vectors: values.vectors as 'float32' | 'int8' }),
       ...(values['no-keywords'] && { keywords: false }),
       ...(values['base-url'] && { baseUrl: values['base-url'] }),
-      ...(values.site && { site: true }),
+      ...(site && { site: true }),
       ...(cacheDir && { cacheDir }),
       onProgress: progress,
     });
-    const folder = !/\.pagerag$/i.test(values.out);
     const out = folder ? join(resolve(io.cwd, values.out), 'index.pagerag') : resolve(io.cwd, values.out);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, result.bytes);
     progress.done();
-    if (folder && values.site) io.stdout(await copySiteComponent(dirname(out), root));
+    if (folder) io.stdout(await copySiteComponent(dirname(out), root));
     const { header } = result;
     io.stdout(
       `Wrote ${folder ? join(values.out, 'index.pagerag') : values.out}: ${header.counts.documents} documents, ${header.counts.nodes} chunks, ${header.embedModel.model} (${header.embedModel.dimensions} dimensions, ${header.vectors}), ` +

@@ -8,8 +8,6 @@ import { SEARCH_STYLES } from './search-styles.js';
 import type { SearchWorkerConfig } from './search-worker.js';
 
 const DEFAULT_LLM = 'HuggingFaceTB/SmolLM2-360M-Instruct';
-/** What the default model downloads once (q4 weights, tokenizer, config). */
-const DEFAULT_LLM_SIZE = 'about 270 MB';
 
 /** Element → its text nodes only: nothing from the index or the model is parsed as HTML. */
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<'className' | 'textContent' | 'id' | 'type', string>> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -105,6 +103,8 @@ export class PageragSearchElement extends HTMLElement {
     this.answerText = el('div', { className: 'answer-text' });
     // Announced once the answer is complete (aria-busy while it streams), not token by token.
     this.answerText.setAttribute('aria-live', 'polite');
+    // It scrolls when long: reachable by keyboard.
+    this.answerText.tabIndex = 0;
     this.stopButton = el('button', { className: 'secondary stop', type: 'button', textContent: 'Stop' });
     this.stopButton.setAttribute('aria-keyshortcuts', 'Escape');
     this.copyButton = el('button', { className: 'secondary copy', type: 'button', textContent: 'Copy answer' });
@@ -297,7 +297,8 @@ export class PageragSearchElement extends HTMLElement {
 
   private async showConsent(): Promise<void> {
     const caps = await detectCapabilities();
-    const size = this.getAttribute('llm-size') || (this.config().llmModel === DEFAULT_LLM ? DEFAULT_LLM_SIZE : 'its weights');
+    // The exact size depends on the weights transformers.js picks for this device: the page says it (llm-size) when it knows.
+    const size = this.getAttribute('llm-size') || 'a few hundred MB';
     const slow = !caps.webgpu || caps.fallbackAdapter;
     const download = el('button', { className: 'ask', type: 'button', textContent: 'Download and answer' });
     const cancel = el('button', { className: 'secondary', type: 'button', textContent: 'Not now' });

@@ -1,4 +1,4 @@
-// <pagerag-search> on a static site, the way a site owner adds it: `pagerag build-index <site> --site
+// <pagerag-search> on a static site, the way a site owner adds it: `pagerag build-index <site>
 // --out <site>/pagerag` (the index, and the component copied beside it), then one script tag and the
 // element. Served statically with a strict Content-Security-Policy, driven in Chromium by keyboard.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   cpSync(join(root, 'test', 'fixtures', 'widget-site'), site, { recursive: true });
   const out: string[] = [];
   const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), isTTY: false, cwd: root };
-  const code = await runCli(['build-index', site, '--site', '--out', join(site, 'pagerag'), '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache', '-q'], io);
+  const code = await runCli(['build-index', site, '--out', join(site, 'pagerag'), '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache', '-q'], io);
   cliOutput = out.join('');
   if (code !== 0) throw new Error(`build-index failed:\n${cliOutput}`);
   server = await startStaticServer({ site, models: join(root, 'models'), headers: { 'Content-Security-Policy': CSP } });
@@ -77,7 +77,7 @@ const shadow = <T>(page: Page, fn: (root: ShadowRoot) => T) =>
 const results = (page: Page) => shadow(page, (root) => [...root.querySelectorAll('.results a')].map((a) => ({ href: a.getAttribute('href'), text: a.textContent })));
 
 describe('<pagerag-search> on a static site', () => {
-  test('build-index --site --out <folder> writes the index and copies the component beside it, and says the two lines', () => {
+  test('build-index <site> --out <folder> reads it as a site, writes the index and copies the component beside it, and says the two lines', () => {
     expect(readdirSync(join(site, 'pagerag')).sort()).toEqual(['index.pagerag', 'ort', 'ui']);
     expect(existsSync(join(site, 'pagerag', 'ui', 'pagerag-ui.js'))).toBe(true);
     expect(cliOutput).toContain('<script type="module" src="/pagerag/ui/pagerag-ui.js"></script>');
@@ -166,7 +166,7 @@ describe('<pagerag-search> on a static site', () => {
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
-  test('axe-core finds no serious or critical violation, closed, with results, and with an answer', async () => {
+  test('axe-core finds no serious or critical violation: closed, with results, asking before the download, with an answer', async () => {
     const { page } = await openSite();
     const axeSource = join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js');
     // The page's CSP forbids injected scripts: axe runs in an isolated context of its own (the CDP utility world is not the page's).
@@ -190,7 +190,13 @@ describe('<pagerag-search> on a static site', () => {
     await page.waitForFunction(() => (document.querySelector('pagerag-search')!.shadowRoot!.querySelectorAll('.results a').length ?? 0) > 0, null, { timeout: 60_000 });
     expect(await audit()).toEqual([]);
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => !document.querySelector('pagerag-search')!.shadowRoot!.querySelector<HTMLElement>('.consent')!.hidden || document.querySelector('pagerag-search')!.shadowRoot!.querySelector('.answer-text')!.textContent!.length > 0);
+    await page.waitForFunction(() => !document.querySelector('pagerag-search')!.shadowRoot!.querySelector<HTMLElement>('.consent')!.hidden);
+    expect(await audit()).toEqual([]);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => {
+      const answer = document.querySelector('pagerag-search')!.shadowRoot!.querySelector('.answer-text')!;
+      return answer.getAttribute('aria-busy') === 'false' && answer.textContent!.length > 0;
+    }, null, { timeout: 120_000 });
     expect(await audit()).toEqual([]);
   });
 });
