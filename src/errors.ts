@@ -125,6 +125,18 @@ export class LLMHttpError extends PageragError {
   }
 }
 
+/** An embedding server failed (after its retries), or answered with vectors that are not the local model's; `status` is the HTTP status (0 when none). */
+export class EmbeddingServerError extends PageragError {
+  override name = 'EmbeddingServerError';
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The model is not available in this browser (e.g. Chrome's built-in model is missing or cannot be downloaded). */
 export class ModelUnavailableError extends PageragError {
   override name = 'ModelUnavailableError';

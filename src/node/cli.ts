@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import { OpenAICompatibleEmbedding } from '../embeddings/openai-compatible-embedding.js';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressUpdate } from '../progress.js';
@@ -31,6 +32,12 @@ Options:
   --site                    HTML files are pages of a built site: their <main> (or
                             [data-pagerag-body]) without nav, footer and [data-pagerag-ignore],
                             one document per heading, each with its url#anchor
+  --embed-url <base>        embed on an OpenAI-compatible server (<base>/v1/embeddings:
+                            text-embeddings-inference, vLLM, Ollama, Infinity) running
+                            the same model; the local one still splits, checks the
+                            server's vectors against its own, and embeds queries
+  --embed-model <name>      the model's name on that server (default: --model)
+  --embed-concurrency <n>   requests in flight (default: 4)
   --cache <folder>          per-file cache: unchanged files are not embedded again
                             (default: node_modules/.cache/pagerag)
   --no-cache                embed every file
@@ -70,6 +77,9 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
         'no-keywords': { type: 'boolean' },
         'base-url': { type: 'string' },
         site: { type: 'boolean' },
+        'embed-url': { type: 'string' },
+        'embed-model': { type: 'string' },
+        'embed-concurrency': { type: 'string' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
@@ -113,11 +123,21 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
     if (files.length === 0) throw new CliError(`no .md, .txt, .html, .pdf or .docx files in "${input}".`);
     const contents = await Promise.all(files.map((path) => readIndexable(root, path)));
     const modelsDir = values['models-dir'] && resolve(io.cwd, values['models-dir']);
-    const embedModel = new TransformersEmbedding({
+    const localModel = new TransformersEmbedding({
       ...(values.model && { model: values.model }),
       ...(values.dtype && { dtype: values.dtype }),
       ...(modelsDir && { modelSource: { localModelPath: modelsDir, allowRemoteModels: false } }),
     });
+    const concurrency = values['embed-concurrency'] === undefined ? undefined : Number(values['embed-concurrency']);
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new CliError(`expected --embed-concurrency to be a positive whole number, got "${values['embed-concurrency']}".`);
+    const embedModel = values['embed-url']
+      ? new OpenAICompatibleEmbedding({
+          baseURL: values['embed-url'],
+          reference: localModel,
+          ...(values['embed-model'] && { model: values['embed-model'] }),
+          ...(concurrency !== undefined && { concurrency }),
+        })
+      : localModel;
     const cacheDir = values['no-cache'] ? undefined : resolve(io.cwd, values.cache ?? 'node_modules/.cache/pagerag');
     const result = await buildSnapshot({
       files: contents,
@@ -141,7 +161,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
       `Wrote ${folder ? join(values.out, 'index.pagerag') : values.out}: ${header.counts.documents} documents, ${header.counts.nodes} chunks, ${header.embedModel.model} (${header.embedModel.dimensions} dimensions, ${header.vectors}), ` +
         `${formatBytes(result.bytes.length)}; ${result.embedded} files embedded, ${result.cached} from cache, ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
     );
-    await embedModel.dispose();
+    await localModel.dispose();
     return 0;
   } catch (error) {
     progress.done();

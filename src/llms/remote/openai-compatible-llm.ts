@@ -2,6 +2,7 @@ import { BaseLLM, checkMessages } from '../base-llm.js';
 import { InvalidArgumentError, LLMHttpError, describeValue } from '../../errors.js';
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream, LLMUsage } from '../types.js';
 import { readServerSentEvents } from '../../streams/server-sent-events.js';
+import { errorDetail, parseBaseURL } from '../../util/http.js';
 
 export interface OpenAICompatibleLLMOptions {
   /** e.g. "https://api.openai.com/v1" or a local server such as "http://localhost:8080/v1". */
@@ -116,20 +117,6 @@ export class OpenAICompatibleLLM extends BaseLLM {
   }
 }
 
-/** The absolute http(s) URL of `baseURL` (relative URLs resolve against the page). */
-function parseBaseURL(baseURL: unknown): string {
-  let url: URL | undefined;
-  try {
-    if (typeof baseURL === 'string') url = new URL(baseURL, globalThis.location?.href);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new InvalidArgumentError(`Expected baseURL to be an http(s) URL such as "http://localhost:8080/v1", got ${describeValue(baseURL)}.`);
-  }
-  return url.href;
-}
-
 /** One event's JSON, checked against the shape chat completions chunks have. */
 function parseChunk(data: string, endpoint: string): ChunkJson {
   let chunk: unknown;
@@ -152,43 +139,7 @@ function parseChunk(data: string, endpoint: string): ChunkJson {
   return chunk as ChunkJson;
 }
 
-/** How much of an error page is read: enough for any JSON error, never a whole HTML page. */
-const ERROR_BODY_LIMIT = 8192;
-
 async function httpError(response: Response, endpoint: string): Promise<LLMHttpError> {
-  let detail = '';
-  try {
-    const text = await readPrefix(response, ERROR_BODY_LIMIT);
-    try {
-      const json = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-      detail = (typeof json.error === 'string' ? json.error : json.error?.message) ?? json.message ?? text;
-    } catch {
-      detail = text;
-    }
-  } catch {
-    detail = '';
-  }
-  return new LLMHttpError(`${endpoint} answered ${response.status} ${response.statusText}${detail ? `: ${detail.slice(0, 500)}` : ''}`, response.status);
-}
-
-/** The first `limit` bytes of a body, as text; the rest is not downloaded. */
-async function readPrefix(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    while (length < limit) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) bytes.set(chunk, (offset += chunk.length) - chunk.length);
-  return new TextDecoder().decode(bytes.subarray(0, limit));
+  const detail = await errorDetail(response);
+  return new LLMHttpError(`${endpoint} answered ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`, response.status);
 }
