@@ -1,6 +1,7 @@
 // `pagerag/vite`: builds a snapshot of a folder at `vite build` (and serves one in `vite dev`).
 import { join, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
+import { OpenAICompatibleEmbedding, type OpenAICompatibleEmbeddingOptions } from '../embeddings/openai-compatible-embedding.js';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import type { EncodeSnapshotOptions, SnapshotHeader } from '../snapshot/snapshot-format.js';
 import { buildSnapshot, formatBytes, type BuildSnapshotResult } from './build-snapshot.js';
@@ -35,6 +36,11 @@ export interface PageragSnapshotOptions extends EncodeSnapshotOptions {
   baseUrl?: string;
   /** HTML files are pages of a built site: one document per heading, with url#anchor (see `pagerag build-index --site`). @default false */
   site?: boolean;
+  /**
+   * Embed on an OpenAI-compatible server running the same model (see `pagerag build-index
+   * --embed-url`): `{ baseURL, model?, concurrency? }`. @default none: embedded here
+   */
+  embedServer?: Omit<OpenAICompatibleEmbeddingOptions, 'reference'>;
 }
 
 /**
@@ -67,11 +73,12 @@ export function pageragSnapshot(options: PageragSnapshotOptions): Plugin {
         return readIndexable(folder, path);
       }),
     );
-    const embedModel = new TransformersEmbedding({
+    const localModel = new TransformersEmbedding({
       ...(options.model && { model: options.model }),
       ...(options.dtype && { dtype: options.dtype }),
       ...(options.modelsDir && { modelSource: { localModelPath: resolve(root, options.modelsDir), allowRemoteModels: false } }),
     });
+    const embedModel = options.embedServer ? new OpenAICompatibleEmbedding({ ...options.embedServer, reference: localModel }) : localModel;
     try {
       const result = await buildSnapshot({
         files: contents,
@@ -89,7 +96,7 @@ export function pageragSnapshot(options: PageragSnapshotOptions): Plugin {
       );
       return result;
     } finally {
-      await embedModel.dispose();
+      await localModel.dispose();
     }
   }
 

@@ -3,11 +3,13 @@
 // locally; a server that fails for a while, one with vectors of another size, one with another
 // model's vectors.
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pageragSnapshot } from '../../src/node/vite-plugin.js';
 import { TransformersEmbedding } from '../../src/embeddings/transformers-embedding.js';
 import { runCli } from '../../src/node/cli.js';
 import { decodeSnapshot } from '../../src/snapshot/snapshot-format.js';
@@ -118,6 +120,20 @@ describe('build-index --embed-url', () => {
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/Expected the vectors of http:\/\/127\.0\.0\.1:\d+\/wrong-dims\/v1\/embeddings to have \d+ dimensions, got \d+/);
     expect(existsSync(join(work, 'wrong.pagerag'))).toBe(false);
+  });
+
+  test('the Vite plugin takes the same server (embedServer)', async () => {
+    const before = stats.requests;
+    const outDir = join(work, 'vite-app');
+    await viteBuild({
+      configFile: false,
+      root: join(root, 'test', 'fixtures', 'vite-app'),
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true },
+      plugins: [pageragSnapshot({ input: '../site', model: 'fixtures/bert-tiny', modelsDir: '../../../models', cacheDir: join(work, 'vite-cache'), embedServer: { baseURL: `${base}/ok` } })],
+    });
+    expect(stats.requests - before).toBeGreaterThan(1);
+    expect(readdirSync(join(outDir, 'assets')).some((f) => f.endsWith('.pagerag'))).toBe(true);
   });
 
   test("another model's vectors are refused before anything is embedded; a server that is not there is named", async () => {
