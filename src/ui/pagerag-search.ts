@@ -161,7 +161,9 @@ export class PageragSearchElement extends HTMLElement {
   /** Opens the dialog, and starts loading the index the first time. */
   open(): void {
     if (this.dialog.open) return;
-    this.returnFocus = (document.activeElement as HTMLElement | null) ?? document.body;
+    // Focus inside this element (its button) shows as the element itself.
+    const active = document.activeElement as HTMLElement | null;
+    this.returnFocus = active === this ? this.opener : (active ?? document.body);
     this.dialog.showModal();
     this.input.focus();
     void this.connect().catch(() => undefined);

@@ -142,6 +142,14 @@ describe('<pagerag-search> on a static site', () => {
     // Still there once the dialog's close event has run.
     await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
     expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('/boats.html');
+    // Tab to the search button, Enter opens, Esc closes: focus is on the button again.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await shadow(page, (root) => root.activeElement?.className)).toBe('open');
+    await page.keyboard.press('Enter');
+    expect(await shadow(page, (root) => root.querySelector('dialog')!.open)).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await shadow(page, (root) => root.activeElement?.className)).toBe('open');
 
     // Everything came from the site's own origin; the CSP refused nothing; nothing ran from the page texts.
     expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
