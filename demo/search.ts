@@ -13,7 +13,6 @@ if (snapshotUrl === null) {
   if (fixtures) {
     search.setAttribute('models', new URL('../models/', location.href).href);
     search.setAttribute('llm-model', 'fixtures/llama-tiny');
-    search.setAttribute('llm-size', '7 MB');
     search.setAttribute('citations', 'off');
   }
   host.append(search);

@@ -107,11 +107,6 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   return { bytes, header, embedded: fresh.length, cached: documents.length - fresh.length };
 }
 
-/** A file size for people: kB below a megabyte. */
-export function formatBytes(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
-
 /** A cached document, ready to store; undefined when missing or unreadable (then it is embedded again). */
 async function readCached(file: string): Promise<StoredDocument | undefined> {
   try {

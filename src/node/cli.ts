@@ -8,7 +8,8 @@ import { OpenAICompatibleEmbedding } from '../embeddings/openai-compatible-embed
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressUpdate } from '../progress.js';
-import { buildSnapshot, formatBytes } from './build-snapshot.js';
+import { buildSnapshot } from './build-snapshot.js';
+import { formatBytes } from '../util/format-bytes.js';
 import { findDocumentFiles, readIndexable } from './find-files.js';
 
 const USAGE = `Usage: pagerag build-index <folder|glob> --out <file|folder> [options]

@@ -4,7 +4,8 @@ import type { Plugin, ResolvedConfig } from 'vite';
 import { OpenAICompatibleEmbedding, type OpenAICompatibleEmbeddingOptions } from '../embeddings/openai-compatible-embedding.js';
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import type { EncodeSnapshotOptions, SnapshotHeader } from '../snapshot/snapshot-format.js';
-import { buildSnapshot, formatBytes, type BuildSnapshotResult } from './build-snapshot.js';
+import { buildSnapshot, type BuildSnapshotResult } from './build-snapshot.js';
+import { formatBytes } from '../util/format-bytes.js';
 import { findDocumentFiles, readIndexable } from './find-files.js';
 
 export interface PageragSnapshotOptions extends EncodeSnapshotOptions {

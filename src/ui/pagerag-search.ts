@@ -3,7 +3,9 @@ import type { ProgressUpdate } from '../progress.js';
 import { detectCapabilities } from '../runtime/capabilities.js';
 import type { NodeWithScore } from '../schema/node.js';
 import { WorkerRAGEngine } from '../worker/worker-rag-engine.js';
+import { formatBytes } from '../util/format-bytes.js';
 import { answerNodes, sourceText } from './answer-text.js';
+import { causalLMDownloadBytes } from './model-size.js';
 import { SEARCH_STYLES } from './search-styles.js';
 import type { SearchWorkerConfig } from './search-worker.js';
 
@@ -36,7 +38,7 @@ function snippet(text: string): string {
  *
  * Attributes: `index` (the snapshot, or the folder that holds `index.pagerag`; default `/pagerag/`),
  * `models` (a folder of models laid out like the Hub; default the Hugging Face Hub), `llm-model`,
- * `llm-size` (shown before the download), `max-new-tokens`, `citations="off"` (for models whose
+ * `llm-size` (shown before the download; else the component asks the host for the files' sizes), `max-new-tokens`, `citations="off"` (for models whose
  * context cannot hold the citation instructions).
  *
  * @example
@@ -299,9 +301,13 @@ export class PageragSearchElement extends HTMLElement {
 
   private async showConsent(): Promise<void> {
     const caps = await detectCapabilities();
-    // The exact size depends on the weights transformers.js picks for this device: the page says it (llm-size) when it knows.
-    const size = this.getAttribute('llm-size') || 'a few hundred MB';
+    // As TransformersLLM's "auto": WebGPU on a hardware adapter, else WASM (the weights differ).
     const slow = !caps.webgpu || caps.fallbackAdapter;
+    const config = this.config();
+    const bytes = this.getAttribute('llm-size')
+      ? undefined
+      : await causalLMDownloadBytes(config.models || 'https://huggingface.co/', config.llmModel, slow ? 'wasm' : 'webgpu', { hub: !config.models });
+    const size = this.getAttribute('llm-size') || (bytes === undefined ? 'its weights (the host did not say their size)' : formatBytes(bytes));
     const download = el('button', { className: 'ask', type: 'button', textContent: 'Download and answer' });
     const cancel = el('button', { className: 'secondary', type: 'button', textContent: 'Not now' });
     this.consent.replaceChildren(

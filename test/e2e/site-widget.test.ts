@@ -1,7 +1,7 @@
 // <pagerag-search> on a static site, the way a site owner adds it: `pagerag build-index <site>
 // --out <site>/pagerag` (the index, and the component copied beside it), then one script tag and the
 // element. Served statically with a strict Content-Security-Policy, driven in Chromium by keyboard.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { runCli } from '../../src/node/cli.js';
+import { formatBytes } from '../../src/util/format-bytes.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const work = mkdtempSync(join(tmpdir(), 'pagerag-widget-'));
@@ -100,7 +101,10 @@ describe('<pagerag-search> on a static site', () => {
     // Enter asks; the first time the component says what it downloads, and focus moves to the choice.
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => !document.querySelector('pagerag-search')!.shadowRoot!.querySelector<HTMLElement>('.consent')!.hidden);
-    expect(await shadow(page, (root) => root.querySelector('.consent')!.textContent)).toContain('7 MB');
+    // The size the host gives for the files transformers.js will fetch (fp32, as the fixture's config says).
+    const files = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+    const bytes = files.reduce((n, file) => n + statSync(join(root, 'models', 'fixtures', 'llama-tiny', file)).size, 0);
+    expect(await shadow(page, (root) => root.querySelector('.consent')!.textContent)).toContain(`downloads ${formatBytes(bytes)} once`);
     expect(await shadow(page, (root) => root.activeElement?.textContent)).toBe('Download and answer');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('pagerag-search')!.shadowRoot!.querySelector('.answer-text')!.textContent!.length > 0, null, { timeout: 120_000 });
