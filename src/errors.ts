@@ -175,6 +175,7 @@ export const ERROR_CLASSES: Readonly<Record<string, { prototype: Error }>> = {
   DocumentReadError,
   PdfReadError,
   LLMHttpError,
+  EmbeddingServerError,
   ModelUnavailableError,
   SnapshotFormatError,
   WorkerError,

@@ -23,6 +23,7 @@ export {
   SnapshotFormatError,
   WorkerError,
   SnapshotFetchError,
+  EmbeddingServerError,
 } from './errors.js';
 export type { ProgressUpdate, ProgressCallback, ProgressEvent } from './progress.js';
 
@@ -63,6 +64,8 @@ export type {
 export { IndexedDBVectorStore } from './storage/indexeddb-vector-store.js';
 export type { IndexedDBVectorStoreOptions } from './storage/indexeddb-vector-store.js';
 export { MemoryVectorStore } from './storage/memory-vector-store.js';
+// A partitioned static index: VectorStoreIndex.fromStaticIndex(url) makes one.
+export type { StaticVectorStore, StaticVectorStoreOptions } from './static/static-vector-store.js';
 export type { BM25Params } from './search/bm25-index.js';
 export type { SearchMode } from './search/search-index.js';
 export { analyze as englishAnalyzer } from './search/english-analyzer.js';
@@ -118,7 +121,7 @@ export type { RetrieverOptions } from './indices/index-retriever.js';
 export type { QueryEngineOptions, ChatEngineOptions, ChatMode, ChatEngineFor } from './indices/index-engines.js';
 
 // Snapshots (prebuilt indexes)
-export { encodeSnapshot, decodeSnapshot, readSnapshotHeader, SNAPSHOT_FORMAT_VERSION } from './snapshot/snapshot-format.js';
+export { encodeSnapshot, decodeSnapshot, readSnapshotHeader } from './snapshot/snapshot-format.js';
 export type { SnapshotData, SnapshotHeader, SnapshotDocument, SnapshotNode, SnapshotEmbedModel, SnapshotChunker, EncodeSnapshotOptions, KeywordTerms } from './snapshot/snapshot-format.js';
 export type { SnapshotSource } from './snapshot/read-source.js';
 export type { LoadSnapshotResult } from './snapshot/store-snapshot.js';

@@ -1,3 +1,4 @@
+import { StaticVectorStore, type StaticVectorStoreOptions } from '../static/static-vector-store.js';
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Embedding } from '../embeddings/embedding.js';
 import { IngestionPipeline, type IngestionPipelineOptions, type IngestOptions } from '../ingestion/ingestion-pipeline.js';
@@ -89,6 +90,21 @@ export class VectorStoreIndex {
     const { bytes } = await readSnapshotSource(source, { signal, onProgress, fetch: options.fetch, peek: async (head) => Boolean((stored = await storedSnapshot(head, target))) });
     index.lastSnapshotLoad = stored ?? (await loadSnapshot(bytes, target));
     return index;
+  }
+
+  /**
+   * An index over a partitioned static index (`pagerag build-index <folder> --out <dir>
+   * --partitioned`) at `url` (its manifest.json): read-only, vector queries, each fetching only
+   * the partitions nearest to it. Its store is a {@link StaticVectorStore} (`prefetch()` for
+   * offline use).
+   *
+   * @example
+   * const index = await VectorStoreIndex.fromStaticIndex('/docs-index/manifest.json', { embedModel: new TransformersEmbedding() });
+   * const response = await index.asQueryEngine({ llm, streaming: true, similarityTopK: 3 }).query('How do I install it?');
+   */
+  static async fromStaticIndex(url: string | URL, options: StaticVectorStoreOptions & { embedModel: Embedding }): Promise<VectorStoreIndex> {
+    const { embedModel, ...storeOptions } = options;
+    return VectorStoreIndex.fromVectorStore(await StaticVectorStore.open(url, storeOptions), { embedModel });
   }
 
   /**

@@ -9,6 +9,11 @@ import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressUpdate } from '../progress.js';
 import { buildSnapshot } from './build-snapshot.js';
+import type { Embedding } from '../embeddings/embedding.js';
+import type { ProgressCallback } from '../progress.js';
+import { decodeSnapshot, type SnapshotEmbedModel } from '../snapshot/snapshot-format.js';
+import { embedModelSettings } from '../snapshot/store-snapshot.js';
+import { buildPartitioned, type StaticNode } from '../static/static-format.js';
 import { formatBytes } from '../util/format-bytes.js';
 import { findDocumentFiles, readIndexable } from './find-files.js';
 
@@ -33,6 +38,10 @@ Options:
   --site                    HTML files are pages of a built site: their <main> (or
                             [data-pagerag-body]) without nav, footer and [data-pagerag-ignore],
                             one document per heading, each with its url#anchor
+  --partitioned             write a partitioned static index into the --out folder
+                            (manifest.json, partitions/, fragments/) for StaticVectorStore:
+                            a query fetches only the partitions nearest to it
+  --partitions <n>          IVF partitions (default: √chunks)
   --embed-url <base>        embed on an OpenAI-compatible server (<base>/v1/embeddings:
                             text-embeddings-inference, vLLM, Ollama, Infinity) running
                             the same model; the local one still splits, checks the
@@ -78,6 +87,8 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
         'no-keywords': { type: 'boolean' },
         'base-url': { type: 'string' },
         site: { type: 'boolean' },
+        partitioned: { type: 'boolean' },
+        partitions: { type: 'string' },
         'embed-url': { type: 'string' },
         'embed-model': { type: 'string' },
         'embed-concurrency': { type: 'string' },
@@ -115,13 +126,18 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
   const started = Date.now();
   const progress = progressPrinter(io, Boolean(values.quiet));
   try {
-    // A folder out is a site's index: its pages read as a site's, the component copied beside it.
+    // A folder out is a site's index: its pages read as a site's, the component copied beside it
+    // (a partitioned index is a folder too, read as --site says).
     const folder = !/\.pagerag$/i.test(values.out);
-    const site = Boolean(values.site) || folder;
+    const partitioned = Boolean(values.partitioned);
+    const site = Boolean(values.site) || (folder && !partitioned);
     const chunkSize = integer('chunk-size', values['chunk-size']);
     const chunkOverlap = integer('chunk-overlap', values['chunk-overlap']);
+    if (partitioned && !folder) throw new CliError(`--partitioned writes a folder: give --out a folder (without the .pagerag extension), got "${values.out}".`);
+    const partitions = integer('partitions', values.partitions);
     const { root, files } = await findDocumentFiles(input, io.cwd);
-    if (files.length === 0) throw new CliError(`no .md, .txt, .html, .pdf or .docx files in "${input}".`);
+    // An empty site still gets a valid (empty) partitioned index, so a deploy never lacks one.
+    if (files.length === 0 && !partitioned) throw new CliError(`no .md, .txt, .html, .pdf or .docx files in "${input}".`);
     const contents = await Promise.all(files.map((path) => readIndexable(root, path)));
     const modelsDir = values['models-dir'] && resolve(io.cwd, values['models-dir']);
     const localModel = new TransformersEmbedding({
@@ -140,6 +156,13 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
         })
       : localModel;
     const cacheDir = values['no-cache'] ? undefined : resolve(io.cwd, values.cache ?? 'node_modules/.cache/pagerag');
+    if (partitioned) {
+      const written = await writePartitioned({ files: contents, embedModel, folder: resolve(io.cwd, values.out), progress, options: { chunkSize, chunkOverlap, site, cacheDir, baseUrl: values['base-url'], partitions } });
+      progress.done();
+      io.stdout(`Wrote ${join(values.out, 'manifest.json')}: ${written.documents} documents, ${written.nodes} chunks in ${written.partitions} partitions, ${formatBytes(written.bytes)} in ${written.files} files (manifest ${formatBytes(written.manifestBytes)}), ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
+      await localModel.dispose();
+      return 0;
+    }
     const result = await buildSnapshot({
       files: contents,
       embedModel,
@@ -173,6 +196,55 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 }
 
 class CliError extends Error {}
+
+/** The partitioned static index of `files`: built as a snapshot is (same pipeline, same cache), then split into partitions. */
+async function writePartitioned({ files, embedModel, folder, progress, options }: {
+  files: Awaited<ReturnType<typeof readIndexable>>[];
+  embedModel: Embedding;
+  folder: string;
+  progress: ProgressCallback;
+  options: { chunkSize: number | undefined; chunkOverlap: number | undefined; site: boolean; cacheDir: string | undefined; baseUrl: string | undefined; partitions: number | undefined };
+}): Promise<{ documents: number; nodes: number; partitions: number; files: number; bytes: number; manifestBytes: number }> {
+  let data: { embedModel: SnapshotEmbedModel; documents: { id: string; nodes: StaticNode[] }[]; vectors: Float32Array };
+  if (files.length === 0) {
+    await embedModel.load({ onProgress: progress });
+    data = { embedModel: { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) }, documents: [], vectors: new Float32Array(0) };
+  } else {
+    const result = await buildSnapshot({
+      files,
+      embedModel,
+      ...(options.chunkSize !== undefined && { chunkSize: options.chunkSize }),
+      ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }),
+      ...(options.baseUrl && { baseUrl: options.baseUrl }),
+      ...(options.site && { site: true }),
+      ...(options.cacheDir && { cacheDir: options.cacheDir }),
+      onProgress: progress,
+    });
+    const decoded = (await decodeSnapshot(result.bytes)).data;
+    data = {
+      embedModel: decoded.embedModel,
+      documents: decoded.documents.map((d) => ({ id: d.id, nodes: d.nodes.map((n) => ({ id: n.id, refDocId: d.id, text: n.text, metadata: n.metadata })) })),
+      vectors: decoded.vectors,
+    };
+  }
+  const written = await buildPartitioned(data, options.partitions !== undefined ? { partitions: options.partitions } : {});
+  let bytes = 0;
+  for (const [path, content] of written) {
+    const file = join(folder, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+    bytes += content.length;
+  }
+  const manifest = JSON.parse(new TextDecoder().decode(written.get('manifest.json'))) as { partitions: unknown[] };
+  return {
+    documents: data.documents.length,
+    nodes: data.vectors.length / data.embedModel.dimensions,
+    partitions: manifest.partitions.length,
+    files: written.size,
+    bytes,
+    manifestBytes: written.get('manifest.json')!.length,
+  };
+}
 
 /**
  * Copies the bundled <pagerag-search> (ui/pagerag-ui.js with its worker, and ONNX Runtime's files in

@@ -33,6 +33,6 @@ export class VectorIndexRetriever extends StoreRetriever {
     this.vectorStore.assertEmbedModel({ model: this.embedModel.modelId, dimensions: this.embedModel.dimensions });
     const queryEmbedding = await this.embedModel.getQueryEmbedding(query, options.signal ? { signal: options.signal } : {});
     options.signal?.throwIfAborted();
-    return this.vectorStore.query({ mode: 'vector', queryEmbedding, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }) });
+    return this.vectorStore.query({ mode: 'vector', queryEmbedding, similarityTopK: this.similarityTopK, ...(this.filters && { filters: this.filters }), ...(options.signal && { signal: options.signal }) });
   }
 }

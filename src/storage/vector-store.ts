@@ -56,6 +56,8 @@ export interface VectorStoreQuery {
   exact?: boolean;
   /** Hybrid: weight of the vector side, 1 − alpha for keywords. @default 0.5 */
   alpha?: number;
+  /** Cancels the query where it waits (a static index fetching its partitions). */
+  signal?: AbortSignal;
 }
 
 /** A snapshot loaded into a store (see `VectorStoreIndex.fromSnapshot`), keyed by `name`. */

@@ -7,6 +7,8 @@ import { startSseServer } from './sse-server.js';
 
 /** Built by the CLI from test/fixtures/site before the tests, served to the browser at /models/… */
 export const SITE_SNAPSHOT = 'models/fixtures/snapshots/site.pagerag';
+/** Built by the CLI with --partitioned from test/fixtures/site (3 partitions). */
+export const STATIC_INDEX = 'models/fixtures/static-site';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,6 +30,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const code = await runCli(['build-index', 'test/fixtures/site', '--out', SITE_SNAPSHOT, '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache'], io);
   if (code !== 0) throw new Error(`pagerag build-index failed (${code}):\n${output.join('')}`);
   project.provide('siteSnapshot', SITE_SNAPSHOT);
+  // The same folder as a partitioned static index, 3 partitions (served at /models/fixtures/static/).
+  const partitioned = await runCli(['build-index', 'test/fixtures/site', '--out', STATIC_INDEX, '--partitioned', '--partitions', '3', '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache'], io);
+  if (partitioned !== 0) throw new Error(`pagerag build-index --partitioned failed (${partitioned}):\n${output.join('')}`);
   const sse = await startSseServer();
   project.provide('sseServer', sse.url);
   const dir = resolve(process.env.PAGERAG_SHARED_DIR ?? resolve(import.meta.dirname, '../../../shared'), 'evaldata', 'scifact');

@@ -1,0 +1,313 @@
+import { DimensionMismatchError, EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, NotImplementedError, SnapshotFetchError, SnapshotFormatError, describeValue } from '../errors.js';
+import type { ProgressCallback } from '../progress.js';
+import { TextNode, type NodeWithScore } from '../schema/node.js';
+import { TopK } from '../search/top-k.js';
+import { sha256Hex } from '../snapshot/bytes.js';
+import { abortable } from '../util/abortable.js';
+import type { EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, VectorStore, VectorStoreCapabilities, VectorStoreQuery } from '../storage/vector-store.js';
+import { checkManifest, decodePartition, fromBase64, type StaticManifest, type StaticNode, type StaticPartition, type StaticPartitionEntry } from './static-format.js';
+
+export interface StaticVectorStoreOptions {
+  /** Partitions searched per query: more finds more of the exact top-k and fetches more. @default 8 */
+  nprobe?: number;
+  /**
+   * Keeps fetched files in the Cache API under this name (they are content-addressed: never stale),
+   * so repeated and related queries, and the next visit, are local; `false` keeps them in memory only.
+   * @default "pagerag-static"
+   */
+  cacheName?: string | false;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** Files fetched at once, as browsers allow per host over HTTP/1.1. */
+const PARALLEL_FETCHES = 6;
+
+/**
+ * A read-only {@link VectorStore} over a partitioned static index (`pagerag build-index
+ * --partitioned`): the manifest is fetched at open; a query scores the centroids, fetches its
+ * `nprobe` nearest partitions (int8 codes), ranks their rows, then fetches the text fragments of
+ * the top-k only. Every file is checked against the SHA-256 the manifest gives it; a file that
+ * fails is refused, never used. Vector queries only, for now: keyword and hybrid queries throw.
+ *
+ * @example
+ * const index = await VectorStoreIndex.fromVectorStore(await StaticVectorStore.open('/docs-index/manifest.json'), { embedModel });
+ * const response = await index.asQueryEngine({ llm, streaming: true, similarityTopK: 3 }).query('How do I install it?');
+ */
+export class StaticVectorStore implements VectorStore {
+  readonly capabilities: VectorStoreCapabilities = { persistent: false, keyword: false };
+  readonly name: string;
+  readonly manifest: StaticManifest;
+  private readonly centroids: Float32Array;
+  private readonly options: StaticVectorStoreOptions;
+  private readonly files = new Map<string, Promise<Uint8Array>>();
+  private closed = false;
+
+  private constructor(url: string, manifest: StaticManifest, options: StaticVectorStoreOptions) {
+    this.name = url;
+    this.manifest = manifest;
+    this.options = options;
+    const bytes = fromBase64(manifest.centroids);
+    this.centroids = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    if (this.centroids.length !== manifest.partitions.length * manifest.embedModel.dimensions) {
+      throw new SnapshotFormatError(`${url} has ${this.centroids.length / manifest.embedModel.dimensions} centroids for ${manifest.partitions.length} partitions.`);
+    }
+  }
+
+  /** Fetches and checks the manifest at `url` (e.g. "/docs-index/manifest.json"). */
+  static async open(url: string | URL, options: StaticVectorStoreOptions = {}): Promise<StaticVectorStore> {
+    if (options.nprobe !== undefined && (!Number.isInteger(options.nprobe) || options.nprobe < 1)) throw new InvalidArgumentError(`Expected nprobe to be a positive integer, got ${describeValue(options.nprobe)}.`);
+    const absolute = new URL(String(url), globalThis.location?.href).href;
+    const response = await fetchOk(options.fetch ?? fetch, absolute, undefined);
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (error) {
+      throw new SnapshotFormatError(`${absolute} is not JSON: expected the manifest.json that pagerag build-index --partitioned writes.`, { cause: error });
+    }
+    return new StaticVectorStore(absolute, checkManifest(json, absolute), options);
+  }
+
+  get embedModel(): EmbedModelInfo {
+    const { model, dimensions, embedsMetadata } = this.manifest.embedModel;
+    return { model, dimensions, embedsMetadata: embedsMetadata ?? false };
+  }
+
+  get count(): number {
+    return this.manifest.counts.nodes;
+  }
+
+  assertEmbedModel(given: EmbedModelInfo): void {
+    const stored = this.embedModel;
+    if (stored.model !== given.model || stored.dimensions !== given.dimensions || (given.embedsMetadata !== undefined && given.embedsMetadata !== stored.embedsMetadata)) {
+      throw new EmbeddingModelMismatchError(stored, given, 'This static index');
+    }
+  }
+
+  async query(query: VectorStoreQuery): Promise<NodeWithScore[]> {
+    this.assertOpen();
+    if ((query.mode ?? 'vector') !== 'vector') throw new NotImplementedError(`A static index answers vector queries; "${query.mode}" needs its keyword chunks, which pagerag build-index --partitioned does not write yet.`);
+    if (query.filters) throw new NotImplementedError('A static index does not filter by metadata yet: filter the results, or use a snapshot (VectorStoreIndex.fromSnapshot).');
+    const dims = this.manifest.embedModel.dimensions;
+    const q = Float32Array.from(query.queryEmbedding ?? []);
+    if (q.length !== dims) throw new DimensionMismatchError(dims, q.length, 'the query embedding');
+    const k = this.manifest.partitions.length;
+    if (k === 0 || query.similarityTopK < 1) return [];
+    const probe = new TopK(Math.min(this.options.nprobe ?? 8, k));
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      for (let d = 0; d < dims; d++) dot += q[d]! * this.centroids[c * dims + d]!;
+      probe.push(c, dot);
+    }
+    const probed = probe.sorted().map((p) => p.row);
+    const partitions = await inParallel(probed, (c) => this.partition(c, query.signal));
+    // Cosine with each row as its int8 codes give it back.
+    const top = new TopK(query.similarityTopK);
+    const where = new Map<number, [number, number]>();
+    partitions.forEach((partition, p) => {
+      for (let i = 0; i < partition.rows.length; i++) {
+        let dot = 0;
+        let norm = 0;
+        const base = i * dims;
+        for (let d = 0; d < dims; d++) {
+          const code = partition.codes[base + d]!;
+          dot += q[d]! * code;
+          norm += code * code;
+        }
+        const row = partition.rows[i]!;
+        top.push(row, norm > 0 ? dot / Math.sqrt(norm) : 0);
+        where.set(row, [probed[p]!, i]);
+      }
+    });
+    let qNorm = 0;
+    for (const v of q) qNorm += v * v;
+    qNorm = Math.sqrt(qNorm) || 1;
+    const best = top.sorted();
+    const fragments = new Map<number, StaticNode[]>();
+    await inParallel([...new Set(best.map((b) => where.get(b.row)![0]))], async (c) => fragments.set(c, await this.fragment(c, query.signal)));
+    return best.map(({ row, score }) => {
+      const [c, i] = where.get(row)!;
+      const node = fragments.get(c)![i]!;
+      return { node: new TextNode({ id: node.id, text: node.text, metadata: node.metadata, refDocId: node.refDocId }), score: score / qNorm };
+    });
+  }
+
+  /** Downloads every partition and fragment (for offline use); afterwards no query fetches. */
+  async prefetch(options: { onProgress?: ProgressCallback; signal?: AbortSignal } = {}): Promise<void> {
+    const total = this.manifest.partitions.length * 2;
+    let done = 0;
+    const step = () => options.onProgress?.({ phase: 'download', done: ++done, total });
+    await inParallel(
+      this.manifest.partitions.flatMap((_, c) => [c, -1 - c]),
+      async (job) => {
+        if (job >= 0) await this.partition(job, options.signal);
+        else await this.fragment(-1 - job, options.signal);
+        step();
+      },
+    );
+  }
+
+  async listRefDocs(): Promise<RefDocInfo[]> {
+    return [...(await this.documents()).values()];
+  }
+
+  async getRefDocs(refDocIds: readonly string[]): Promise<(RefDocInfo | undefined)[]> {
+    const documents = await this.documents();
+    return refDocIds.map((id) => documents.get(id));
+  }
+
+  async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
+    const nodes = (await this.allNodes()).filter((n) => n.node.refDocId === refDocId).sort((a, b) => a.row - b.row);
+    return nodes.map((n) => new TextNode({ id: n.node.id, text: n.node.text, metadata: n.node.metadata, refDocId: n.node.refDocId }));
+  }
+
+  /** Checks every file against its manifest hash; returns the problems found. */
+  async verify(): Promise<string[]> {
+    const problems: string[] = [];
+    await inParallel(this.manifest.partitions, async (entry, c) => {
+      await this.partition(c, undefined).catch((error: Error) => problems.push(error.message));
+      await this.fragment(c, undefined).catch((error: Error) => problems.push(error.message));
+    });
+    return problems;
+  }
+
+  exportContents(): Promise<StoreContents> {
+    return Promise.reject(new NotImplementedError('A static index holds int8 codes, not the vectors a snapshot needs: export from the store it was built from.'));
+  }
+
+  async getSnapshotRecord(): Promise<SnapshotRecord | undefined> {
+    return undefined;
+  }
+
+  add(): Promise<void> {
+    return Promise.reject(this.readOnly());
+  }
+  delete(): Promise<boolean> {
+    return Promise.reject(this.readOnly());
+  }
+  putSnapshotRecord(): Promise<void> {
+    return Promise.reject(this.readOnly());
+  }
+  clear(): Promise<void> {
+    return Promise.reject(this.readOnly());
+  }
+  async compact(): Promise<void> {}
+
+  close(): void {
+    this.closed = true;
+    this.files.clear();
+  }
+
+  private readOnly(): InvalidStateError {
+    return new InvalidStateError(`${this.name} is a static index: it is read-only. Build it again with pagerag build-index --partitioned to change it.`);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidStateError(`The static index ${this.name} is closed.`);
+  }
+
+  private async partition(c: number, signal: AbortSignal | undefined): Promise<StaticPartition> {
+    const entry = this.manifest.partitions[c]!;
+    const bytes = await this.file(entry.file, entry.hash, signal);
+    return decodePartition(bytes, this.manifest.embedModel.dimensions, this.url(entry.file));
+  }
+
+  private async fragment(c: number, signal: AbortSignal | undefined): Promise<StaticNode[]> {
+    const entry: StaticPartitionEntry = this.manifest.partitions[c]!;
+    const bytes = await this.file(entry.fragment, entry.fragmentHash, signal);
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as StaticNode[];
+    } catch (error) {
+      throw new SnapshotFormatError(`${this.url(entry.fragment)} is not JSON.`, { cause: error });
+    }
+  }
+
+  private async allNodes(): Promise<{ node: StaticNode; row: number }[]> {
+    const all: { node: StaticNode; row: number }[] = [];
+    await inParallel(this.manifest.partitions, async (_, c) => {
+      const [partition, nodes] = await Promise.all([this.partition(c, undefined), this.fragment(c, undefined)]);
+      nodes.forEach((node, i) => all.push({ node, row: partition.rows[i]! }));
+    });
+    return all;
+  }
+
+  private async documents(): Promise<Map<string, RefDocInfo>> {
+    const documents = new Map<string, RefDocInfo>();
+    for (const { node } of (await this.allNodes()).sort((a, b) => a.row - b.row)) {
+      const doc = documents.get(node.refDocId) ?? { id: node.refDocId, hash: '', nodeIds: [], metadata: {} };
+      doc.nodeIds.push(node.id);
+      documents.set(node.refDocId, doc);
+    }
+    return documents;
+  }
+
+  private url(path: string): string {
+    return new URL(path, this.name).href;
+  }
+
+  /** A content-addressed file: memory, then the Cache API, then the network; checked against its hash before it is kept. */
+  private async file(path: string, hash: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    this.assertOpen();
+    const url = this.url(path);
+    for (;;) {
+      let pending = this.files.get(url);
+      if (!pending) {
+        // The fetch is cancelled with the query that started it; a failed one is not kept.
+        pending = this.load(url, hash, signal);
+        this.files.set(url, pending);
+        pending.catch(() => this.files.delete(url));
+      }
+      try {
+        return await abortable(pending, signal);
+      } catch (error) {
+        // Another query's abort ended the shared fetch: this one fetches again.
+        if ((error as Error)?.name === 'AbortError' && !signal?.aborted) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async load(url: string, hash: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const cache = this.options.cacheName === false || typeof caches === 'undefined' ? undefined : await caches.open(this.options.cacheName ?? 'pagerag-static').catch(() => undefined);
+    const cached = await cache?.match(url);
+    const response = cached ?? (await fetchOk(this.options.fetch ?? fetch, url, signal));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const actual = await sha256Hex(bytes);
+    if (actual !== hash) {
+      if (cached) await cache?.delete(url);
+      throw new SnapshotFormatError(`${url} is corrupted: its SHA-256 is ${actual}, the manifest says ${hash}. It is not used; the other partitions still answer. Rebuild or redeploy the index if this persists.`);
+    }
+    if (!cached) await cache?.put(url, new Response(bytes.slice())).catch(() => undefined);
+    return bytes;
+  }
+}
+
+/** `url`'s response when it is the file asked for: a named error for the network, an HTTP error, or an HTML page in its place. */
+async function fetchOk(fetchImpl: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetchImpl(url, signal ? { signal } : {});
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new SnapshotFetchError(`Could not fetch ${url}: ${(error as Error)?.message ?? error}. Check that the static index is deployed there and reachable.`, { cause: error });
+  }
+  if (!response.ok) throw new SnapshotFetchError(`${url} answered ${response.status} ${response.statusText}: the static index is incomplete there (deploy every file pagerag build-index --partitioned wrote).`);
+  if ((response.headers.get('Content-Type') ?? '').includes('text/html')) {
+    throw new SnapshotFetchError(`${url} is an HTML page, not a file of the static index: the host answers missing files with its fallback page. Deploy every file pagerag build-index --partitioned wrote.`);
+  }
+  return response;
+}
+
+/** Runs `work` on every item, at most {@link PARALLEL_FETCHES} at a time; results in item order. */
+async function inParallel<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FETCHES, items.length) }, worker));
+  return results;
+}
