@@ -425,7 +425,7 @@ async function main(): Promise<void> {
     seed: SEED,
     vectors: `normalized Gaussian mixture, 256 clusters, ${DIMS} dimensions, seed ${SEED}`,
   };
-  const steps = (params.get('steps') ?? 'search,storage,snapshot,bridge,embedding,scifact').split(',');
+  const steps = (params.get('steps') ?? 'search,storage,snapshot,bridge,embedding,scifact').split(',').filter(Boolean);
   const table: Record<string, () => Promise<void>> = { search: searchFigures, storage: storageFigures, snapshot: snapshotFigures, bridge: bridgeFigures, embedding: embeddingFigures, scifact: scifactFigures };
   for (const step of steps) {
     const t = performance.now();

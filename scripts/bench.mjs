@@ -2,10 +2,11 @@
 // npm run bench: runs bench/bench.ts in headless Chromium (same launcher as the tests), writes
 // bench/results/<date>.json and prints Markdown tables with the machine and browser versions.
 //
-//   npm run bench [-- --sizes 10000,100000,1000000 --peer-sizes 10000,100000 --steps search,storage,snapshot,bridge,embedding,scifact --scifact-model <id>]
+//   npm run bench [-- --sizes 10000,100000,1000000 --peer-sizes 10000,100000 --steps search,storage,snapshot,bridge,embedding,scifact,static --scifact-model <id> --static-sizes 100000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { markdownTable, root, runPage } from './page-runner.mjs';
 
 const args = process.argv.slice(2);
@@ -14,12 +15,14 @@ const option = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 
+const steps = option('steps', 'search,storage,snapshot,bridge,embedding,scifact,static').split(',');
+const pageSteps = steps.filter((step) => step !== 'static');
 const { results, browser, seconds } = await runPage({
   page: 'bench/index.html',
   query: {
     sizes: option('sizes', '10000,100000,1000000'),
     peerSizes: option('peer-sizes', '10000,100000'),
-    steps: option('steps', 'search,storage,snapshot,bridge,embedding,scifact'),
+    steps: pageSteps.join(','),
     // The SciFact step's encoder: the real-architecture MiniLM fixture gives 384-dimension vectors of MiniLM's shape.
     scifactModel: option('scifact-model', 'fixtures/all-MiniLM-L6-v2-random'),
   },
@@ -27,6 +30,14 @@ const { results, browser, seconds } = await runPage({
   chromiumArgs: ['--enable-precise-memory-info', '--js-flags=--max-old-space-size=8192'],
 });
 results.env.browser = browser;
+// The partitioned static index is measured in Node, against a loopback server (bench/static.ts).
+if (steps.includes('static')) {
+  const { staticFigures } = await loadStaticBench();
+  const shared = process.env.PAGERAG_SHARED_DIR ?? join(root, '..', 'shared');
+  for (const rows of option('static-sizes', '100000').split(',').map(Number)) {
+    results.figures.push(...(await staticFigures({ rows, scifactCorpus: join(shared, 'evaldata', 'scifact', 'corpus.jsonl') })));
+  }
+}
 results.env.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}`;
 results.env.wallSeconds = seconds;
 
@@ -52,6 +63,13 @@ results.targets = [
   check('time to first token minus its parts, 100k index', '≤ 5 ms', find('time to first token')?.['p50 ms'], (v) => v <= 5, ' ms'),
   check('main-thread long tasks during a query (LLM in a worker)', 'none over 50 ms', find('main-thread long tasks')?.['longest ms'], (v) => v <= 50, ' ms longest'),
   check("TransformersEmbedding overhead vs bare pipeline (wasm)", '≤ 5 %', wasmEmbed?.['overhead %'], (v) => v <= 5, ' %'),
+  // Partitioned static index, 100k × 384 (Node, loopback server adding 20 ms per request), default nprobe 4.
+  check('static index 100k: manifest, gzip', '≤ 300 KB', find('partitioned static index, 100,000')?.['manifest KB gzip'], (v) => v <= 300, ' KB'),
+  check('static index 100k: build (k-means + files), 2 cores', '≤ 60 s', find('partitioned static index, 100,000')?.['build s'], (v) => v <= 60, ' s'),
+  check('static index 100k: bytes of one cold query after the manifest (nprobe 4)', '≤ 1024 KB', find('static index query, 100,000 × 384, nprobe 4')?.['KB fetched (cold, p50)'], (v) => v <= 1024, ' KB'),
+  check('static index 100k: recall@10 vs exact float32 (nprobe 4)', '≥ 0.95', find('static index query, 100,000 × 384, nprobe 4')?.['recall@10'], (v) => v >= 0.95),
+  check('static index 100k: cold query p50, manifest loaded (nprobe 4)', '≤ 300 ms', find('static index query, 100,000 × 384, nprobe 4')?.['cold p50 ms'], (v) => v <= 300, ' ms'),
+  check('static index 100k: warm query p50 (nprobe 4)', '≤ 10 ms', find('static index query, 100,000 × 384, nprobe 4')?.['warm p50 ms'], (v) => v <= 10, ' ms'),
 ];
 
 /** One table per shape of row, so every table has only its own columns. */
@@ -79,3 +97,11 @@ console.log('\n### Peers, same vectors, same run\n');
 console.log(tables(results.peers));
 if (results.notes.length) console.log(`\nNotes:\n${results.notes.map((n) => `- ${n}`).join('\n')}`);
 console.log(`\nWritten to ${file} (${seconds} s).`);
+
+/** bench/static.ts bundled for Node by esbuild (it runs pagerag's own sources). */
+async function loadStaticBench() {
+  const { build } = await import('esbuild');
+  const outfile = join(root, 'node_modules', '.cache', 'pagerag-bench', 'static.mjs');
+  await build({ entryPoints: [join(root, 'bench', 'static.ts')], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'warning', external: ['onnx-proto'] });
+  return import(pathToFileURL(outfile).href);
+}

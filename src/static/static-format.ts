@@ -2,10 +2,14 @@
 // that any static host or CDN can cache for ever. A query fetches the manifest once, then only
 // the partitions nearest to it and the text fragments of its top-k.
 //
-//   manifest.json                 format, model, counts, centroids, one entry per partition
-//   partitions/<hash>.bin         "PGRAGPRT", version, rows, dims; then per row its global row
-//                                 number (u32), its int8 scale (f32), its int8 codes
-//   fragments/<hash>.json         the partition's nodes, in its row order
+//   manifest.json                 format, model, counts, int8 centroids, one entry per partition
+//   partitions/<hash>.bin         "PGRAGPRT", version, rows, dims, rows per fragment, fragments;
+//                                 then per row its global row number (u32), its int8 scale (f32),
+//                                 its int8 codes; then each fragment's SHA-256 (32 bytes)
+//   fragments/<hash>.json         the nodes of FRAGMENT_ROWS consecutive rows of one partition
+//
+// The partition lists its fragments' hashes: checked against the manifest, it vouches for them,
+// and the manifest stays small however many fragments there are.
 import { SnapshotFormatError } from '../errors.js';
 import type { Metadata } from '../schema/node.js';
 import { sha256Hex, utf8 } from '../snapshot/bytes.js';
@@ -16,17 +20,19 @@ import { kmeans } from './kmeans.js';
 export const STATIC_FORMAT = 'pagerag-partitioned';
 export const STATIC_VERSION = 1;
 const MAGIC = 'PGRAGPRT';
-const HEADER_BYTES = 20;
+const HEADER_BYTES = 28;
+/** Rows per text fragment: a query's top-10 fetches at most 10 of them (about 20 KB each for abstract-sized chunks). */
+export const FRAGMENT_ROWS = 16;
 
 export interface StaticManifest {
   format: typeof STATIC_FORMAT;
   version: number;
   embedModel: SnapshotEmbedModel;
   counts: { documents: number; nodes: number };
-  /** k × dims float32, little-endian, base64; L2-normalized. */
+  /** k × dims int8 codes, base64 (a centroid's direction is all a query needs: score = q·c / ‖c‖). */
   centroids: string;
   partitions: StaticPartitionEntry[];
-  /** SHA-256 of the partition and fragment hashes: a new deploy has another. */
+  /** SHA-256 of the partition hashes (which cover their fragments): a new deploy has another. */
   contentHash: string;
 }
 
@@ -36,8 +42,6 @@ export interface StaticPartitionEntry {
   file: string;
   /** SHA-256 (hex) of the file. */
   hash: string;
-  fragment: string;
-  fragmentHash: string;
 }
 
 export interface StaticNode {
@@ -47,12 +51,17 @@ export interface StaticNode {
   metadata: Metadata;
 }
 
-/** One decoded partition: global row numbers, int8 scales and codes (row-major). */
+/** One decoded partition: global row numbers, int8 scales and codes (row-major), its fragments' SHA-256 (hex). */
 export interface StaticPartition {
   rows: Uint32Array;
   scales: Float32Array;
   codes: Int8Array;
+  fragmentRows: number;
+  fragmentHashes: string[];
 }
+
+/** Where a fragment is, relative to the manifest, by its SHA-256. */
+export const fragmentPath = (hash: string) => `fragments/${hash.slice(0, 20)}.json`;
 
 export interface BuildPartitionedOptions {
   /** @default round(√nodes) */
@@ -63,7 +72,7 @@ export interface BuildPartitionedOptions {
 
 /**
  * The files of a partitioned index (path → bytes) from what a snapshot holds: IVF partitions by
- * seeded k-means, int8 codes per row, one text fragment per partition.
+ * seeded k-means, int8 codes per row, text fragments of FRAGMENT_ROWS rows.
  */
 export async function buildPartitioned(
   input: { embedModel: SnapshotEmbedModel; documents: { id: string; nodes: StaticNode[] }[]; vectors: Float32Array },
@@ -79,18 +88,22 @@ export async function buildPartitioned(
   const partitions: StaticPartitionEntry[] = [];
   for (const rows of members) {
     if (rows.length === 0) continue;
-    const bytes = encodePartition(rows, input.vectors, dims);
-    const fragmentBytes = utf8.encode(JSON.stringify(rows.map((row) => nodes[row]!)));
-    const [hash, fragmentHash] = await Promise.all([sha256Hex(bytes), sha256Hex(fragmentBytes)]);
-    const entry = { rows: rows.length, file: `partitions/${hash.slice(0, 20)}.bin`, hash, fragment: `fragments/${fragmentHash.slice(0, 20)}.json`, fragmentHash };
+    const fragments: Uint8Array[] = [];
+    for (let start = 0; start < rows.length; start += FRAGMENT_ROWS) {
+      fragments.push(utf8.encode(JSON.stringify(rows.slice(start, start + FRAGMENT_ROWS).map((row) => nodes[row]!))));
+    }
+    const fragmentHashes = await Promise.all(fragments.map((bytes) => sha256Hex(bytes)));
+    fragments.forEach((bytes, f) => files.set(fragmentPath(fragmentHashes[f]!), bytes));
+    const bytes = encodePartition(rows, input.vectors, dims, fragmentHashes);
+    const hash = await sha256Hex(bytes);
+    const entry = { rows: rows.length, file: `partitions/${hash.slice(0, 20)}.bin`, hash };
     files.set(entry.file, bytes);
-    files.set(entry.fragment, fragmentBytes);
     partitions.push(entry);
   }
   // Centroids of empty partitions are left out with them.
   const kept = members.map((rows, c) => (rows.length > 0 ? c : -1)).filter((c) => c >= 0);
-  const keptCentroids = new Float32Array(kept.length * dims);
-  kept.forEach((c, i) => keptCentroids.set(centroids.subarray(c * dims, (c + 1) * dims), i * dims));
+  const keptCentroids = new Int8Array(kept.length * dims);
+  kept.forEach((c, i) => quantizeInt8(centroids, c * dims, dims, keptCentroids, i * dims));
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,
     version: STATIC_VERSION,
@@ -98,23 +111,29 @@ export async function buildPartitioned(
     counts: { documents: input.documents.length, nodes: nodes.length },
     centroids: toBase64(new Uint8Array(keptCentroids.buffer)),
     partitions,
-    contentHash: await sha256Hex(utf8.encode(partitions.map((p) => `${p.hash}${p.fragmentHash}`).join(''))),
+    contentHash: await sha256Hex(utf8.encode(partitions.map((p) => p.hash).join(''))),
   };
   files.set('manifest.json', utf8.encode(JSON.stringify(manifest)));
   return files;
 }
 
-function encodePartition(rows: number[], vectors: Float32Array, dims: number): Uint8Array {
-  const bytes = new Uint8Array(HEADER_BYTES + rows.length * (8 + dims));
+function encodePartition(rows: number[], vectors: Float32Array, dims: number, fragmentHashes: string[]): Uint8Array {
+  const bytes = new Uint8Array(HEADER_BYTES + rows.length * (8 + dims) + fragmentHashes.length * 32);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < MAGIC.length; i++) bytes[i] = MAGIC.charCodeAt(i);
   view.setUint32(8, STATIC_VERSION, true);
   view.setUint32(12, rows.length, true);
   view.setUint32(16, dims, true);
+  view.setUint32(20, FRAGMENT_ROWS, true);
+  view.setUint32(24, fragmentHashes.length, true);
   const codes = new Int8Array(bytes.buffer, HEADER_BYTES + rows.length * 8, rows.length * dims);
   rows.forEach((row, i) => {
     view.setUint32(HEADER_BYTES + i * 4, row, true);
     view.setFloat32(HEADER_BYTES + rows.length * 4 + i * 4, quantizeInt8(vectors, row * dims, dims, codes, i * dims), true);
+  });
+  const hashesAt = HEADER_BYTES + rows.length * (8 + dims);
+  fragmentHashes.forEach((hash, f) => {
+    for (let b = 0; b < 32; b++) bytes[hashesAt + f * 32 + b] = parseInt(hash.slice(b * 2, b * 2 + 2), 16);
   });
   return bytes;
 }
@@ -127,14 +146,20 @@ export function decodePartition(bytes: Uint8Array, dims: number, url: string): S
   const version = view.getUint32(8, true);
   const rows = view.getUint32(12, true);
   const fileDims = view.getUint32(16, true);
-  if (version !== STATIC_VERSION || fileDims !== dims || bytes.length !== HEADER_BYTES + rows * (8 + dims)) {
-    throw new SnapshotFormatError(`${url} does not match its manifest (version ${version}, ${fileDims} dimensions, ${bytes.length} bytes for ${rows} rows).`);
+  const fragmentRows = view.getUint32(20, true);
+  const fragments = view.getUint32(24, true);
+  if (version !== STATIC_VERSION || fileDims !== dims || fragmentRows < 1 || fragments !== Math.ceil(rows / fragmentRows) || bytes.length !== HEADER_BYTES + rows * (8 + dims) + fragments * 32) {
+    throw new SnapshotFormatError(`${url} does not match its manifest (version ${version}, ${fileDims} dimensions, ${bytes.length} bytes for ${rows} rows in ${fragments} fragments).`);
   }
   const copy = bytes.slice(HEADER_BYTES);
+  const hashesAt = rows * (8 + dims);
+  const fragmentHashes = Array.from({ length: fragments }, (_, f) => [...copy.subarray(hashesAt + f * 32, hashesAt + (f + 1) * 32)].map((b) => b.toString(16).padStart(2, '0')).join(''));
   return {
     rows: new Uint32Array(copy.buffer, 0, rows),
     scales: new Float32Array(copy.buffer, rows * 4, rows),
     codes: new Int8Array(copy.buffer, rows * 8, rows * dims),
+    fragmentRows,
+    fragmentHashes,
   };
 }
 

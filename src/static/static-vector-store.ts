@@ -5,10 +5,10 @@ import { TopK } from '../search/top-k.js';
 import { sha256Hex } from '../snapshot/bytes.js';
 import { abortable } from '../util/abortable.js';
 import type { EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, VectorStore, VectorStoreCapabilities, VectorStoreQuery } from '../storage/vector-store.js';
-import { checkManifest, decodePartition, fromBase64, type StaticManifest, type StaticNode, type StaticPartition, type StaticPartitionEntry } from './static-format.js';
+import { checkManifest, decodePartition, fragmentPath, fromBase64, type StaticManifest, type StaticNode, type StaticPartition } from './static-format.js';
 
 export interface StaticVectorStoreOptions {
-  /** Partitions searched per query: more finds more of the exact top-k and fetches more. @default 8 */
+  /** Partitions searched per query: more finds more of the exact top-k and fetches more (about 120 kB each at 316 rows × 384). @default 4 */
   nprobe?: number;
   /**
    * Keeps fetched files in the Cache API under this name (they are content-addressed: never stale),
@@ -26,8 +26,8 @@ const PARALLEL_FETCHES = 6;
 /**
  * A read-only {@link VectorStore} over a partitioned static index (`pagerag build-index
  * --partitioned`): the manifest is fetched at open; a query scores the centroids, fetches its
- * `nprobe` nearest partitions (int8 codes), ranks their rows, then fetches the text fragments of
- * the top-k only. Every file is checked against the SHA-256 the manifest gives it; a file that
+ * `nprobe` nearest partitions (int8 codes), ranks their rows, then fetches only the text fragments
+ * (16 rows each) that hold the top-k. Every file is checked against the SHA-256 the manifest gives it; a file that
  * fails is refused, never used. Vector queries only, for now: keyword and hybrid queries throw.
  *
  * @example
@@ -38,7 +38,7 @@ export class StaticVectorStore implements VectorStore {
   readonly capabilities: VectorStoreCapabilities = { persistent: false, keyword: false };
   readonly name: string;
   readonly manifest: StaticManifest;
-  private readonly centroids: Float32Array;
+  private readonly centroids: Int8Array;
   private readonly options: StaticVectorStoreOptions;
   private readonly files = new Map<string, Promise<Uint8Array>>();
   private closed = false;
@@ -48,7 +48,7 @@ export class StaticVectorStore implements VectorStore {
     this.manifest = manifest;
     this.options = options;
     const bytes = fromBase64(manifest.centroids);
-    this.centroids = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    this.centroids = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (this.centroids.length !== manifest.partitions.length * manifest.embedModel.dimensions) {
       throw new SnapshotFormatError(`${url} has ${this.centroids.length / manifest.embedModel.dimensions} centroids for ${manifest.partitions.length} partitions.`);
     }
@@ -93,11 +93,16 @@ export class StaticVectorStore implements VectorStore {
     if (q.length !== dims) throw new DimensionMismatchError(dims, q.length, 'the query embedding');
     const k = this.manifest.partitions.length;
     if (k === 0 || query.similarityTopK < 1) return [];
-    const probe = new TopK(Math.min(this.options.nprobe ?? 8, k));
+    const probe = new TopK(Math.min(this.options.nprobe ?? 4, k));
     for (let c = 0; c < k; c++) {
       let dot = 0;
-      for (let d = 0; d < dims; d++) dot += q[d]! * this.centroids[c * dims + d]!;
-      probe.push(c, dot);
+      let norm = 0;
+      for (let d = 0; d < dims; d++) {
+        const code = this.centroids[c * dims + d]!;
+        dot += q[d]! * code;
+        norm += code * code;
+      }
+      probe.push(c, norm > 0 ? dot / Math.sqrt(norm) : 0);
     }
     const probed = probe.sorted().map((p) => p.row);
     const partitions = await inParallel(probed, (c) => this.partition(c, query.signal));
@@ -123,28 +128,31 @@ export class StaticVectorStore implements VectorStore {
     for (const v of q) qNorm += v * v;
     qNorm = Math.sqrt(qNorm) || 1;
     const best = top.sorted();
-    const fragments = new Map<number, StaticNode[]>();
-    await inParallel([...new Set(best.map((b) => where.get(b.row)![0]))], async (c) => fragments.set(c, await this.fragment(c, query.signal)));
+    // Only the fragments that hold the top-k.
+    const byPartition = new Map(probed.map((c, p) => [c, partitions[p]!]));
+    const needed = [...new Set(best.map((b) => { const [c, i] = where.get(b.row)!; return `${c}:${Math.floor(i / byPartition.get(c)!.fragmentRows)}`; }))];
+    const fragments = new Map<string, StaticNode[]>();
+    await inParallel(needed, async (key) => {
+      const [c, f] = key.split(':').map(Number) as [number, number];
+      fragments.set(key, await this.fragment(byPartition.get(c)!, f, query.signal));
+    });
     return best.map(({ row, score }) => {
       const [c, i] = where.get(row)!;
-      const node = fragments.get(c)![i]!;
+      const rowsPer = byPartition.get(c)!.fragmentRows;
+      const node = fragments.get(`${c}:${Math.floor(i / rowsPer)}`)![i % rowsPer]!;
       return { node: new TextNode({ id: node.id, text: node.text, metadata: node.metadata, refDocId: node.refDocId }), score: score / qNorm };
     });
   }
 
   /** Downloads every partition and fragment (for offline use); afterwards no query fetches. */
   async prefetch(options: { onProgress?: ProgressCallback; signal?: AbortSignal } = {}): Promise<void> {
-    const total = this.manifest.partitions.length * 2;
+    // Progress in partitions, each with its fragments.
+    const total = this.manifest.partitions.length;
     let done = 0;
-    const step = () => options.onProgress?.({ phase: 'download', done: ++done, total });
-    await inParallel(
-      this.manifest.partitions.flatMap((_, c) => [c, -1 - c]),
-      async (job) => {
-        if (job >= 0) await this.partition(job, options.signal);
-        else await this.fragment(-1 - job, options.signal);
-        step();
-      },
-    );
+    await inParallel(this.manifest.partitions, async (_, c) => {
+      await this.fragmentsOf(c, options.signal);
+      options.onProgress?.({ phase: 'download', done: ++done, total });
+    });
   }
 
   async listRefDocs(): Promise<RefDocInfo[]> {
@@ -164,9 +172,10 @@ export class StaticVectorStore implements VectorStore {
   /** Checks every file against its manifest hash; returns the problems found. */
   async verify(): Promise<string[]> {
     const problems: string[] = [];
-    await inParallel(this.manifest.partitions, async (entry, c) => {
-      await this.partition(c, undefined).catch((error: Error) => problems.push(error.message));
-      await this.fragment(c, undefined).catch((error: Error) => problems.push(error.message));
+    await inParallel(this.manifest.partitions, async (_, c) => {
+      const partition = await this.partition(c, undefined).catch((error: Error) => void problems.push(error.message));
+      if (!partition) return;
+      for (let f = 0; f < partition.fragmentHashes.length; f++) await this.fragment(partition, f, undefined).catch((error: Error) => problems.push(error.message));
     });
     return problems;
   }
@@ -212,23 +221,26 @@ export class StaticVectorStore implements VectorStore {
     return decodePartition(bytes, this.manifest.embedModel.dimensions, this.url(entry.file));
   }
 
-  private async fragment(c: number, signal: AbortSignal | undefined): Promise<StaticNode[]> {
-    const entry: StaticPartitionEntry = this.manifest.partitions[c]!;
-    const bytes = await this.file(entry.fragment, entry.fragmentHash, signal);
+  private async fragment(partition: StaticPartition, f: number, signal: AbortSignal | undefined): Promise<StaticNode[]> {
+    const hash = partition.fragmentHashes[f]!;
+    const path = fragmentPath(hash);
+    const bytes = await this.file(path, hash, signal);
     try {
       return JSON.parse(new TextDecoder().decode(bytes)) as StaticNode[];
     } catch (error) {
-      throw new SnapshotFormatError(`${this.url(entry.fragment)} is not JSON.`, { cause: error });
+      throw new SnapshotFormatError(`${this.url(path)} is not JSON.`, { cause: error });
     }
   }
 
+  /** A partition's rows with their nodes (every fragment of it). */
+  private async fragmentsOf(c: number, signal: AbortSignal | undefined): Promise<{ node: StaticNode; row: number }[]> {
+    const partition = await this.partition(c, signal);
+    const fragments = await inParallel(partition.fragmentHashes, (_, f) => this.fragment(partition, f, signal));
+    return fragments.flat().map((node, i) => ({ node, row: partition.rows[i]! }));
+  }
+
   private async allNodes(): Promise<{ node: StaticNode; row: number }[]> {
-    const all: { node: StaticNode; row: number }[] = [];
-    await inParallel(this.manifest.partitions, async (_, c) => {
-      const [partition, nodes] = await Promise.all([this.partition(c, undefined), this.fragment(c, undefined)]);
-      nodes.forEach((node, i) => all.push({ node, row: partition.rows[i]! }));
-    });
-    return all;
+    return (await inParallel(this.manifest.partitions, (_, c) => this.fragmentsOf(c, undefined))).flat();
   }
 
   private async documents(): Promise<Map<string, RefDocInfo>> {

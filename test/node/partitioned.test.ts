@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from '../../src/node/cli.js';
 import { kmeans } from '../../src/static/kmeans.js';
-import { decodePartition, type StaticManifest } from '../../src/static/static-format.js';
+import { FRAGMENT_ROWS, decodePartition, fragmentPath, type StaticManifest } from '../../src/static/static-format.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const work = mkdtempSync(join(tmpdir(), 'pagerag-partitioned-'));
@@ -40,8 +40,16 @@ describe('build-index --partitioned', () => {
       const partition = decodePartition(new Uint8Array(bytes), dims, entry.file);
       expect(partition.rows.length).toBe(entry.rows);
       rows.push(...partition.rows);
-      const nodes = JSON.parse(readFileSync(join(work, 'a', entry.fragment), 'utf8')) as unknown[];
-      expect(nodes).toHaveLength(entry.rows);
+      // Its fragments, by the hashes it lists, hold its rows' nodes in order, FRAGMENT_ROWS at a time.
+      let nodes = 0;
+      for (const hash of partition.fragmentHashes) {
+        const fragment = readFileSync(join(work, 'a', fragmentPath(hash)));
+        expect(createHash('sha256').update(fragment).digest('hex')).toBe(hash);
+        const count = (JSON.parse(fragment.toString('utf8')) as unknown[]).length;
+        expect(count).toBeLessThanOrEqual(FRAGMENT_ROWS);
+        nodes += count;
+      }
+      expect(nodes).toBe(entry.rows);
     }
     expect(rows.sort((x, y) => x - y)).toEqual(Array.from({ length: manifest.counts.nodes }, (_, i) => i));
     const second = await build('test/fixtures/site', 'b', '--partitions', '3');
