@@ -15,6 +15,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { createRandom } from '../fixtures/onnx-graph.mjs';
 import { readLibraryMetadata } from './library-metadata.mjs';
 
 const SHARD_BYTES = 32 * 1024 * 1024;
@@ -38,7 +39,8 @@ export async function writeRandomModel({ library, tokenizerDir, outDir, modelId,
   const classes = tokenClasses(tokenizer, vocabSize);
   padVocabulary(tokenizer, vocabSize);
 
-  const random = mulberry32(seed);
+  // Seeded, so the same library gives the same weights.
+  const random = createRandom(seed).uniform;
   await mkdir(outDir, { recursive: true });
   const shards = [];
   let current = { records: [], parts: [], bytes: 0 };
@@ -198,17 +200,5 @@ function chatConfig(metadata, vocabSize, tokenizer, modelId) {
     pad_token_id: endOfText ?? imEnd,
     bos_token_id: endOfText ?? imEnd,
     eos_token_id: [imEnd, ...(endOfText === undefined ? [] : [endOfText])],
-  };
-}
-
-/** A small seeded generator, so the same library gives the same weights. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
