@@ -118,7 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
   const integer = (name: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliError(`expected --${name} to be a whole number of tokens, got "${value}".`);
+    if (!Number.isInteger(n) || n < 0) throw new CliError(`expected --${name} to be a whole number${name === 'partitions' ? '' : ' of tokens'}, got "${value}".`);
     return n;
   };
   if (values.vectors !== undefined && values.vectors !== 'float32' && values.vectors !== 'int8') return fail(`expected --vectors float32 or int8, got "${values.vectors}".`);
