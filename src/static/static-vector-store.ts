@@ -18,6 +18,14 @@ export interface StaticVectorStoreOptions {
   cacheName?: string | false;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** Called when a new deploy replaced the manifest (found by {@link StaticVectorStore.refresh}, or by a query that met a missing file). */
+  onManifestChange?: (change: { previous: StaticManifest; current: StaticManifest }) => void;
+}
+
+/** The manifest in use and what is decoded from it, replaced as one when a new deploy is found. */
+interface Deployment {
+  manifest: StaticManifest;
+  centroids: Int8Array;
 }
 
 /** Files fetched at once, as browsers allow per host over HTTP/1.1. */
@@ -37,35 +45,48 @@ const PARALLEL_FETCHES = 6;
 export class StaticVectorStore implements VectorStore {
   readonly capabilities: VectorStoreCapabilities = { persistent: false, keyword: false };
   readonly name: string;
-  readonly manifest: StaticManifest;
-  private readonly centroids: Int8Array;
+  private deployment: Deployment;
   private readonly options: StaticVectorStoreOptions;
   private readonly files = new Map<string, Promise<Uint8Array>>();
   private closed = false;
 
-  private constructor(url: string, manifest: StaticManifest, options: StaticVectorStoreOptions) {
+  private constructor(url: string, deployment: Deployment, options: StaticVectorStoreOptions) {
     this.name = url;
-    this.manifest = manifest;
+    this.deployment = deployment;
     this.options = options;
-    const bytes = fromBase64(manifest.centroids);
-    this.centroids = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (this.centroids.length !== manifest.partitions.length * manifest.embedModel.dimensions) {
-      throw new SnapshotFormatError(`${url} has ${this.centroids.length / manifest.embedModel.dimensions} centroids for ${manifest.partitions.length} partitions.`);
-    }
   }
 
   /** Fetches and checks the manifest at `url` (e.g. "/docs-index/manifest.json"). */
   static async open(url: string | URL, options: StaticVectorStoreOptions = {}): Promise<StaticVectorStore> {
     if (options.nprobe !== undefined && (!Number.isInteger(options.nprobe) || options.nprobe < 1)) throw new InvalidArgumentError(`Expected nprobe to be a positive integer, got ${describeValue(options.nprobe)}.`);
     const absolute = new URL(String(url), globalThis.location?.href).href;
-    const response = await fetchOk(options.fetch ?? fetch, absolute, undefined);
-    let json: unknown;
-    try {
-      json = await response.json();
-    } catch (error) {
-      throw new SnapshotFormatError(`${absolute} is not JSON: expected the manifest.json that pagerag build-index --partitioned writes.`, { cause: error });
+    return new StaticVectorStore(absolute, await fetchDeployment(options.fetch ?? fetch, absolute), options);
+  }
+
+  /** The manifest in use. */
+  get manifest(): StaticManifest {
+    return this.deployment.manifest;
+  }
+
+  /**
+   * Fetches the manifest again; when a new deploy changed it (same embedding model), every later
+   * query uses the new one only (files of two deploys are never combined) and `onManifestChange`
+   * is called. Resolves whether it changed. A query that meets a missing file does this itself.
+   */
+  async refresh(): Promise<boolean> {
+    this.assertOpen();
+    const next = await fetchDeployment(this.options.fetch ?? fetch, this.name, { cache: 'no-store' });
+    const previous = this.deployment.manifest;
+    if (next.manifest.contentHash === previous.contentHash) return false;
+    const [a, b] = [previous.embedModel, next.manifest.embedModel];
+    if (a.model !== b.model || a.dimensions !== b.dimensions || (a.embedsMetadata ?? false) !== (b.embedsMetadata ?? false)) {
+      throw new EmbeddingModelMismatchError({ model: a.model, dimensions: a.dimensions }, { model: b.model, dimensions: b.dimensions }, `The new deploy of ${this.name}`);
     }
-    return new StaticVectorStore(absolute, checkManifest(json, absolute), options);
+    this.deployment = next;
+    // Content-addressed: nothing stale, but the previous deploy's files are no longer reachable.
+    this.files.clear();
+    this.options.onManifestChange?.({ previous, current: next.manifest });
+    return true;
   }
 
   get embedModel(): EmbedModelInfo {
@@ -86,26 +107,39 @@ export class StaticVectorStore implements VectorStore {
 
   async query(query: VectorStoreQuery): Promise<NodeWithScore[]> {
     this.assertOpen();
+    const deployment = this.deployment;
+    try {
+      return await this.search(query, deployment);
+    } catch (error) {
+      // A file gone or replaced by a page: perhaps a new deploy. Then the query runs again, on it alone.
+      if (error instanceof SnapshotFetchError && !query.signal?.aborted && (this.deployment !== deployment || (await this.refresh().catch(() => false)))) {
+        return this.search(query, this.deployment);
+      }
+      throw error;
+    }
+  }
+
+  private async search(query: VectorStoreQuery, { manifest, centroids }: Deployment): Promise<NodeWithScore[]> {
     if ((query.mode ?? 'vector') !== 'vector') throw new NotImplementedError(`A static index answers vector queries; "${query.mode}" needs its keyword chunks, which pagerag build-index --partitioned does not write yet.`);
     if (query.filters) throw new NotImplementedError('A static index does not filter by metadata yet: filter the results, or use a snapshot (VectorStoreIndex.fromSnapshot).');
-    const dims = this.manifest.embedModel.dimensions;
+    const dims = manifest.embedModel.dimensions;
     const q = Float32Array.from(query.queryEmbedding ?? []);
     if (q.length !== dims) throw new DimensionMismatchError(dims, q.length, 'the query embedding');
-    const k = this.manifest.partitions.length;
+    const k = manifest.partitions.length;
     if (k === 0 || query.similarityTopK < 1) return [];
     const probe = new TopK(Math.min(this.options.nprobe ?? 4, k));
     for (let c = 0; c < k; c++) {
       let dot = 0;
       let norm = 0;
       for (let d = 0; d < dims; d++) {
-        const code = this.centroids[c * dims + d]!;
+        const code = centroids[c * dims + d]!;
         dot += q[d]! * code;
         norm += code * code;
       }
       probe.push(c, norm > 0 ? dot / Math.sqrt(norm) : 0);
     }
     const probed = probe.sorted().map((p) => p.row);
-    const partitions = await inParallel(probed, (c) => this.partition(c, query.signal));
+    const partitions = await inParallel(probed, (c) => this.partition(manifest, c, query.signal));
     // Cosine with each row as its int8 codes give it back.
     const top = new TopK(query.similarityTopK);
     const where = new Map<number, [number, number]>();
@@ -173,7 +207,7 @@ export class StaticVectorStore implements VectorStore {
   async verify(): Promise<string[]> {
     const problems: string[] = [];
     await inParallel(this.manifest.partitions, async (_, c) => {
-      const partition = await this.partition(c, undefined).catch((error: Error) => void problems.push(error.message));
+      const partition = await this.partition(this.manifest, c, undefined).catch((error: Error) => void problems.push(error.message));
       if (!partition) return;
       for (let f = 0; f < partition.fragmentHashes.length; f++) await this.fragment(partition, f, undefined).catch((error: Error) => problems.push(error.message));
     });
@@ -215,10 +249,10 @@ export class StaticVectorStore implements VectorStore {
     if (this.closed) throw new InvalidStateError(`The static index ${this.name} is closed.`);
   }
 
-  private async partition(c: number, signal: AbortSignal | undefined): Promise<StaticPartition> {
-    const entry = this.manifest.partitions[c]!;
+  private async partition(manifest: StaticManifest, c: number, signal: AbortSignal | undefined): Promise<StaticPartition> {
+    const entry = manifest.partitions[c]!;
     const bytes = await this.file(entry.file, entry.hash, signal);
-    return decodePartition(bytes, this.manifest.embedModel.dimensions, this.url(entry.file));
+    return decodePartition(bytes, manifest.embedModel.dimensions, this.url(entry.file));
   }
 
   private async fragment(partition: StaticPartition, f: number, signal: AbortSignal | undefined): Promise<StaticNode[]> {
@@ -234,7 +268,7 @@ export class StaticVectorStore implements VectorStore {
 
   /** A partition's rows with their nodes (every fragment of it). */
   private async fragmentsOf(c: number, signal: AbortSignal | undefined): Promise<{ node: StaticNode; row: number }[]> {
-    const partition = await this.partition(c, signal);
+    const partition = await this.partition(this.manifest, c, signal);
     const fragments = await inParallel(partition.fragmentHashes, (_, f) => this.fragment(partition, f, signal));
     return fragments.flat().map((node, i) => ({ node, row: partition.rows[i]! }));
   }
@@ -292,6 +326,24 @@ export class StaticVectorStore implements VectorStore {
     if (!cached) await cache?.put(url, new Response(bytes.slice())).catch(() => undefined);
     return bytes;
   }
+}
+
+/** The manifest at `url`, checked, with its centroids decoded. */
+async function fetchDeployment(fetchImpl: typeof fetch, url: string, init: RequestInit = {}): Promise<Deployment> {
+  const response = await fetchOk((input, options) => fetchImpl(input, { ...init, ...options }), url, undefined);
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (error) {
+    throw new SnapshotFormatError(`${url} is not JSON: expected the manifest.json that pagerag build-index --partitioned writes.`, { cause: error });
+  }
+  const manifest = checkManifest(json, url);
+  const bytes = fromBase64(manifest.centroids);
+  const centroids = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (centroids.length !== manifest.partitions.length * manifest.embedModel.dimensions) {
+    throw new SnapshotFormatError(`${url} has ${centroids.length / manifest.embedModel.dimensions} centroids for ${manifest.partitions.length} partitions.`);
+  }
+  return { manifest, centroids };
 }
 
 /** `url`'s response when it is the file asked for: a named error for the network, an HTTP error, or an HTML page in its place. */

@@ -138,6 +138,35 @@ describe('StaticVectorStore', () => {
     expect(await store.query({ queryEmbedding, similarityTopK: 1 })).toHaveLength(1);
   });
 
+  test('a new deploy while the page is open: a query that meets a missing file reloads the manifest, says so, and answers from the new deploy alone', async () => {
+    // "/deploy/" is the site's URL; what is deployed there changes between two builds of the same site.
+    let deployed = 'static-site';
+    const deploy = recordingFetch((url, init) => (url.includes('/deploy/') ? fetch(url.replace('/deploy/', `/models/fixtures/${deployed}/`), init) : undefined));
+    const changes: { previous: string; current: string }[] = [];
+    const store = await StaticVectorStore.open('/deploy/manifest.json', {
+      nprobe: 1,
+      cacheName: false,
+      fetch: deploy.fetchImpl,
+      onManifestChange: ({ previous, current }) => changes.push({ previous: previous.contentHash, current: current.contentHash }),
+    });
+    const first = store.manifest;
+    expect(first.partitions).toHaveLength(3);
+    expect(await store.refresh()).toBe(false);
+    await store.query({ queryEmbedding: await embedModel.getQueryEmbedding(QUESTIONS[0]!), similarityTopK: 2 });
+
+    deployed = 'static-site-2';
+    // The next query needs a partition of the old deploy, which is gone.
+    const next = await store.query({ queryEmbedding: await embedModel.getQueryEmbedding(QUESTIONS[1]!), similarityTopK: 2 });
+    expect(changes).toEqual([{ previous: first.contentHash, current: store.manifest.contentHash }]);
+    expect(store.manifest.partitions).toHaveLength(2);
+    // Every file of that answer came from the new deploy.
+    const newFiles = new Set(store.manifest.partitions.map((p) => p.file));
+    const afterSwitch = deploy.urls.slice(deploy.urls.lastIndexOf('/deploy/manifest.json') + 1).filter((u) => u.includes('/partitions/'));
+    expect(afterSwitch.length).toBeGreaterThan(0);
+    for (const url of afterSwitch) expect(newFiles.has(url.slice('/deploy/'.length))).toBe(true);
+    expect(next).toHaveLength(2);
+  });
+
   test('a RAG query on it streams an answer with its sources; it is read-only and answers vector queries only', async () => {
     const index = await VectorStoreIndex.fromStaticIndex(MANIFEST, { embedModel, nprobe: 2, cacheName: false });
     const store = index.vectorStore as StaticVectorStore;
