@@ -159,6 +159,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
     if (partitioned) {
       const written = await writePartitioned({ files: contents, embedModel, folder: resolve(io.cwd, values.out), progress, options: { chunkSize, chunkOverlap, site, cacheDir, baseUrl: values['base-url'], partitions } });
       progress.done();
+      io.stdout(await copySiteComponent(resolve(io.cwd, values.out), root, 'manifest.json'));
       io.stdout(`Wrote ${join(values.out, 'manifest.json')}: ${written.documents} documents, ${written.nodes} chunks in ${written.partitions} partitions, ${formatBytes(written.bytes)} in ${written.files} files (manifest ${formatBytes(written.manifestBytes)}), ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
       await localModel.dispose();
       return 0;
@@ -252,7 +253,7 @@ async function writePartitioned({ files, embedModel, folder, progress, options }
  * script tag. The package has them in dist/ui and dist/ort beside this file; a source checkout
  * after `npm run build`. Returns what to tell the user.
  */
-async function copySiteComponent(folder: string, siteRoot: string): Promise<string> {
+async function copySiteComponent(folder: string, siteRoot: string, indexFile = ''): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
   const dist = [here, resolve(here, '../../dist')].find((dir) => existsSync(join(dir, 'ui', 'pagerag-ui.js')));
   if (!dist) return 'The <pagerag-search> component is not built here (run npm run build in the pagerag checkout); only the index was written.\n';
@@ -260,7 +261,7 @@ async function copySiteComponent(folder: string, siteRoot: string): Promise<stri
   await cp(join(dist, 'ort'), join(folder, 'ort'), { recursive: true });
   const path = relative(siteRoot, folder).split(sep).join('/');
   const url = path && !path.startsWith('..') ? `/${path}/` : '<the URL of this folder>/';
-  return `Copied <pagerag-search> into ${folder}. Add to your pages:\n  <script type="module" src="${url}ui/pagerag-ui.js"></script>\n  <pagerag-search index="${url}"></pagerag-search>\n`;
+  return `Copied <pagerag-search> into ${folder}. Add to your pages:\n  <script type="module" src="${url}ui/pagerag-ui.js"></script>\n  <pagerag-search index="${url}${indexFile}"></pagerag-search>\n`;
 }
 
 const PHASES: Record<ProgressUpdate['phase'], string> = { 'load-model': 'loading model', download: 'downloading', split: 'splitting', embed: 'embedding', store: 'storing', rerank: 'reranking' };

@@ -36,7 +36,8 @@ function snippet(text: string): string {
  * the component's worker, after saying what it downloads, and streams the answer with numbered
  * citations that link to the pages. Everything heavy runs in a Web Worker.
  *
- * Attributes: `index` (the snapshot, or the folder that holds `index.pagerag`; default `/pagerag/`),
+ * Attributes: `index` (the snapshot, the folder that holds `index.pagerag`, or a partitioned
+ * index's `manifest.json` for large sites; default `/pagerag/`),
  * `models` (a folder of models laid out like the Hub; default the Hugging Face Hub), `llm-model`,
  * `llm-size` (shown before the download; else the component asks the host for the files' sizes), `max-new-tokens`, `citations="off"` (for models whose
  * context cannot hold the citation instructions).

@@ -39,6 +39,9 @@ beforeAll(async () => {
   const code = await runCli(['build-index', site, '--out', join(site, 'pagerag'), '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache', '-q'], io);
   cliOutput = out.join('');
   if (code !== 0) throw new Error(`build-index failed:\n${cliOutput}`);
+  // The same site as a large site indexes it: partitioned, read as a site.
+  const partitioned = await runCli(['build-index', site, '--out', join(site, 'pagerag-static'), '--partitioned', '--site', '--partitions', '2', '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache', '-q'], io);
+  if (partitioned !== 0) throw new Error(`build-index --partitioned failed:\n${out.join('')}`);
   server = await startStaticServer({ site, models: join(root, 'models'), headers: { 'Content-Security-Policy': CSP } });
   browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   mkdirSync(screenshots, { recursive: true });
@@ -176,6 +179,24 @@ describe('<pagerag-search> on a static site', () => {
     expect(box.x).toBeGreaterThanOrEqual(0);
     await page.screenshot({ path: join(screenshots, 'widget-3-phone.png') });
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+
+  test('over a partitioned static index (index="…/manifest.json"): results come from the partitions it fetched, linking to the right section', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(`${server.url}/large.html`);
+    await page.waitForFunction(() => customElements.get('pagerag-search') !== undefined);
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('paint the boats blue');
+    await page.waitForFunction(() => (document.querySelector('pagerag-search')!.shadowRoot!.querySelectorAll('.results a').length ?? 0) > 0, null, { timeout: 60_000 });
+    const found = await results(page);
+    expect(found.map((r) => r.href)).toContain('/boats.html#colours');
+    expect(requests.some((url) => url.includes('/pagerag-static/partitions/'))).toBe(true);
+    expect(requests.some((url) => url.endsWith('/index.pagerag'))).toBe(false);
+    expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
+    await context.close();
   });
 
   test('axe-core finds no serious or critical violation: closed, with results, asking before the download, with an answer', async () => {
