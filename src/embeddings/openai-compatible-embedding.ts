@@ -1,6 +1,7 @@
 import { DimensionMismatchError, EmbeddingServerError, InvalidArgumentError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { errorDetail, parseBaseURL } from '../util/http.js';
+import { mapConcurrently } from '../util/map-concurrently.js';
 import type { EmbedOptions, Embedding } from './embedding.js';
 
 export interface OpenAICompatibleEmbeddingOptions {
@@ -108,18 +109,13 @@ export class OpenAICompatibleEmbedding implements Embedding {
     const size = this.options.batchSize ?? 32;
     const batches: string[][] = [];
     for (let i = 0; i < texts.length; i += size) batches.push(texts.slice(i, i + size));
-    const out: Float32Array[][] = new Array(batches.length);
-    let next = 0;
     let done = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const index = next++;
-        out[index] = await this.request(batches[index]!, options.signal);
-        done += batches[index]!.length;
-        options.onProgress?.({ phase: 'embed', done, total: texts.length });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, batches.length) }, worker));
+    const out = await mapConcurrently(batches, this.options.concurrency ?? 4, async (batch) => {
+      const vectors = await this.request(batch, options.signal);
+      done += batch.length;
+      options.onProgress?.({ phase: 'embed', done, total: texts.length });
+      return vectors;
+    });
     return out.flat();
   }
 

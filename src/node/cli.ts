@@ -8,9 +8,7 @@ import { OpenAICompatibleEmbedding } from '../embeddings/openai-compatible-embed
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressUpdate } from '../progress.js';
-import { buildSnapshot } from './build-snapshot.js';
-import type { Embedding } from '../embeddings/embedding.js';
-import type { ProgressCallback } from '../progress.js';
+import { buildSnapshot, type BuildSnapshotOptions } from './build-snapshot.js';
 import { decodeSnapshot, type SnapshotEmbedModel } from '../snapshot/snapshot-format.js';
 import { embedModelSettings } from '../snapshot/store-snapshot.js';
 import { buildPartitioned, type StaticNode } from '../static/static-format.js';
@@ -156,25 +154,30 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
         })
       : localModel;
     const cacheDir = values['no-cache'] ? undefined : resolve(io.cwd, values.cache ?? 'node_modules/.cache/pagerag');
+    // What both outputs build with: the same pipeline, model and per-file cache.
+    const build: BuildSnapshotOptions = {
+      files: contents,
+      embedModel,
+      ...(chunkSize !== undefined && { chunkSize }),
+      ...(chunkOverlap !== undefined && { chunkOverlap }),
+      ...(values['base-url'] && { baseUrl: values['base-url'] }),
+      ...(site && { site: true }),
+      ...(cacheDir && { cacheDir }),
+      onProgress: progress,
+    };
     if (partitioned) {
-      const written = await writePartitioned({ files: contents, embedModel, folder: resolve(io.cwd, values.out), progress, options: { chunkSize, chunkOverlap, site, cacheDir, baseUrl: values['base-url'], partitions } });
+      const written = await writePartitioned(build, resolve(io.cwd, values.out), partitions);
       progress.done();
-      io.stdout(await copySiteComponent(resolve(io.cwd, values.out), root, 'manifest.json'));
+      // A site's index gets the component (as the README's --site command says).
+      if (site) io.stdout(await copySiteComponent(resolve(io.cwd, values.out), root, 'manifest.json'));
       io.stdout(`Wrote ${join(values.out, 'manifest.json')}: ${written.documents} documents, ${written.nodes} chunks in ${written.partitions} partitions, ${formatBytes(written.bytes)} in ${written.files} files (manifest ${formatBytes(written.manifestBytes)}), ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
       await localModel.dispose();
       return 0;
     }
     const result = await buildSnapshot({
-      files: contents,
-      embedModel,
-      ...(chunkSize !== undefined && { chunkSize }),
-      ...(chunkOverlap !== undefined && { chunkOverlap }),
+      ...build,
       ...(values.vectors && { vectors: values.vectors as 'float32' | 'int8' }),
       ...(values['no-keywords'] && { keywords: false }),
-      ...(values['base-url'] && { baseUrl: values['base-url'] }),
-      ...(site && { site: true }),
-      ...(cacheDir && { cacheDir }),
-      onProgress: progress,
     });
     const out = folder ? join(resolve(io.cwd, values.out), 'index.pagerag') : resolve(io.cwd, values.out);
     await mkdir(dirname(out), { recursive: true });
@@ -199,36 +202,21 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 class CliError extends Error {}
 
 /** The partitioned static index of `files`: built as a snapshot is (same pipeline, same cache), then split into partitions. */
-async function writePartitioned({ files, embedModel, folder, progress, options }: {
-  files: Awaited<ReturnType<typeof readIndexable>>[];
-  embedModel: Embedding;
-  folder: string;
-  progress: ProgressCallback;
-  options: { chunkSize: number | undefined; chunkOverlap: number | undefined; site: boolean; cacheDir: string | undefined; baseUrl: string | undefined; partitions: number | undefined };
-}): Promise<{ documents: number; nodes: number; partitions: number; files: number; bytes: number; manifestBytes: number }> {
+async function writePartitioned(build: BuildSnapshotOptions, folder: string, partitions: number | undefined): Promise<{ documents: number; nodes: number; partitions: number; files: number; bytes: number; manifestBytes: number }> {
   let data: { embedModel: SnapshotEmbedModel; documents: { id: string; nodes: StaticNode[] }[]; vectors: Float32Array };
-  if (files.length === 0) {
-    await embedModel.load({ onProgress: progress });
+  if (build.files.length === 0) {
+    const { embedModel } = build;
+    await embedModel.load(build.onProgress ? { onProgress: build.onProgress } : {});
     data = { embedModel: { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) }, documents: [], vectors: new Float32Array(0) };
   } else {
-    const result = await buildSnapshot({
-      files,
-      embedModel,
-      ...(options.chunkSize !== undefined && { chunkSize: options.chunkSize }),
-      ...(options.chunkOverlap !== undefined && { chunkOverlap: options.chunkOverlap }),
-      ...(options.baseUrl && { baseUrl: options.baseUrl }),
-      ...(options.site && { site: true }),
-      ...(options.cacheDir && { cacheDir: options.cacheDir }),
-      onProgress: progress,
-    });
-    const decoded = (await decodeSnapshot(result.bytes)).data;
+    const decoded = (await decodeSnapshot((await buildSnapshot(build)).bytes)).data;
     data = {
       embedModel: decoded.embedModel,
       documents: decoded.documents.map((d) => ({ id: d.id, nodes: d.nodes.map((n) => ({ id: n.id, refDocId: d.id, text: n.text, metadata: n.metadata })) })),
       vectors: decoded.vectors,
     };
   }
-  const written = await buildPartitioned(data, options.partitions !== undefined ? { partitions: options.partitions } : {});
+  const written = await buildPartitioned(data, partitions !== undefined ? { partitions } : {});
   let bytes = 0;
   for (const [path, content] of written) {
     const file = join(folder, path);

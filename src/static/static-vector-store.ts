@@ -4,6 +4,7 @@ import { TextNode, type NodeWithScore } from '../schema/node.js';
 import { TopK } from '../search/top-k.js';
 import { sha256Hex } from '../snapshot/bytes.js';
 import { abortable } from '../util/abortable.js';
+import { mapConcurrently } from '../util/map-concurrently.js';
 import type { EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, VectorStore, VectorStoreCapabilities, VectorStoreQuery } from '../storage/vector-store.js';
 import { checkManifest, decodePartition, fragmentPath, fromBase64, type StaticManifest, type StaticNode, type StaticPartition } from './static-format.js';
 
@@ -128,16 +129,7 @@ export class StaticVectorStore implements VectorStore {
     const k = manifest.partitions.length;
     if (k === 0 || query.similarityTopK < 1) return [];
     const probe = new TopK(Math.min(this.options.nprobe ?? 4, k));
-    for (let c = 0; c < k; c++) {
-      let dot = 0;
-      let norm = 0;
-      for (let d = 0; d < dims; d++) {
-        const code = centroids[c * dims + d]!;
-        dot += q[d]! * code;
-        norm += code * code;
-      }
-      probe.push(c, norm > 0 ? dot / Math.sqrt(norm) : 0);
-    }
+    for (let c = 0; c < k; c++) probe.push(c, int8Cosine(q, centroids, c * dims, dims));
     const probed = probe.sorted().map((p) => p.row);
     const partitions = await inParallel(probed, (c) => this.partition(manifest, c, query.signal));
     // Cosine with each row as its int8 codes give it back.
@@ -145,16 +137,8 @@ export class StaticVectorStore implements VectorStore {
     const where = new Map<number, [number, number]>();
     partitions.forEach((partition, p) => {
       for (let i = 0; i < partition.rows.length; i++) {
-        let dot = 0;
-        let norm = 0;
-        const base = i * dims;
-        for (let d = 0; d < dims; d++) {
-          const code = partition.codes[base + d]!;
-          dot += q[d]! * code;
-          norm += code * code;
-        }
         const row = partition.rows[i]!;
-        top.push(row, norm > 0 ? dot / Math.sqrt(norm) : 0);
+        top.push(row, int8Cosine(q, partition.codes, i * dims, dims));
         where.set(row, [probed[p]!, i]);
       }
     });
@@ -328,6 +312,18 @@ export class StaticVectorStore implements VectorStore {
   }
 }
 
+/** q · c / ‖c‖ for the int8 codes `codes[offset…]`: the cosine up to q's norm (a direction is all a code keeps that matters here). */
+function int8Cosine(q: Float32Array, codes: Int8Array, offset: number, dims: number): number {
+  let dot = 0;
+  let norm = 0;
+  for (let d = 0; d < dims; d++) {
+    const code = codes[offset + d]!;
+    dot += q[d]! * code;
+    norm += code * code;
+  }
+  return norm > 0 ? dot / Math.sqrt(norm) : 0;
+}
+
 /** The manifest at `url`, checked, with its centroids decoded. */
 async function fetchDeployment(fetchImpl: typeof fetch, url: string, init: RequestInit = {}): Promise<Deployment> {
   const response = await fetchOk((input, options) => fetchImpl(input, { ...init, ...options }), url, undefined);
@@ -362,16 +358,7 @@ async function fetchOk(fetchImpl: typeof fetch, url: string, signal: AbortSignal
   return response;
 }
 
-/** Runs `work` on every item, at most {@link PARALLEL_FETCHES} at a time; results in item order. */
-async function inParallel<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_FETCHES, items.length) }, worker));
-  return results;
+/** At most {@link PARALLEL_FETCHES} files in flight. */
+function inParallel<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  return mapConcurrently(items, PARALLEL_FETCHES, work);
 }

@@ -110,11 +110,16 @@ describe('WebLLM against a scripted MLC engine', () => {
     // The prefill (the first chunk's 400 ms) is running when the abort comes. (The stream the first
     // call left behind is read to its end first: the prefill's token, then the interrupt.)
     const during = new AbortController();
+    let produced = -1;
+    engine.onGenerate = () => {
+      // The second request's generation: abort as its prefill begins.
+      if (engine.requests.length < 2) return;
+      produced = engine.produced;
+      during.abort();
+    };
     const call = llm.complete('q', { signal: during.signal });
-    while (!engine.locked || engine.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
-    const produced = engine.produced;
-    during.abort();
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    engine.onGenerate = undefined;
     expect(engine.produced).toBe(produced);
     expect((await llm.complete('q')).text).toBe('one two three four');
     expect(engine.maxOpenStreams).toBe(1);

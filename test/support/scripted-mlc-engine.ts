@@ -36,6 +36,8 @@ export class ScriptedMLCEngine implements WebLLMEngine {
   onCreate: (() => void | Promise<void>) | undefined;
   /** `create()` calls that have returned their stream. */
   created = 0;
+  /** Called when a stream's generation starts (lock taken, interrupt flag reset), before its prefill: for tests that act during the prefill. */
+  onGenerate: (() => void) | undefined;
   private openStreams = 0;
   private interruptSignal = false;
   private lockHeld = false;
@@ -123,9 +125,12 @@ export class ScriptedMLCEngine implements WebLLMEngine {
     const chunk = (content: string | undefined, finish: string | null, usage?: unknown) =>
       ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'scripted', choices: content === undefined && !finish ? [] : [{ index: 0, delta: { content, role: 'assistant' }, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}) }) as unknown as ChatCompletionChunk;
     this.interruptSignal = false;
+    this.onGenerate?.();
     let count = 0;
     for (const [i, word] of this.words.entries()) {
-      if (this.interruptSignal) break;
+      // The first word is prefill's: it comes whatever the flag (web-llm checks it only before each
+      // decode step: 0.2.79 ~10959–10975, 0.2.86 `streamCurrentGeneration`).
+      if (i > 0 && this.interruptSignal) break;
       await new Promise((r) => setTimeout(r, i === 0 ? this.prefillMs : this.delayMs));
       this.produced++;
       count++;
