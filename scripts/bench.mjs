@@ -35,7 +35,7 @@ if (steps.includes('static')) {
   const { staticFigures } = await loadStaticBench();
   const shared = process.env.PAGERAG_SHARED_DIR ?? join(root, '..', 'shared');
   for (const rows of option('static-sizes', '100000').split(',').map(Number)) {
-    results.figures.push(...(await staticFigures({ rows, scifactCorpus: join(shared, 'evaldata', 'scifact', 'corpus.jsonl') })));
+    results.figures.push(...(await staticFigures({ rows, scifactCorpus: join(shared, 'evaldata', 'scifact', 'corpus.jsonl'), scifactQueries: join(shared, 'evaldata', 'scifact', 'queries.jsonl') })));
   }
 }
 results.env.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}`;

@@ -66,6 +66,7 @@ export type { IndexedDBVectorStoreOptions } from './storage/indexeddb-vector-sto
 export { MemoryVectorStore } from './storage/memory-vector-store.js';
 // A partitioned static index: VectorStoreIndex.fromStaticIndex(url) makes one.
 export type { StaticVectorStore, StaticVectorStoreOptions } from './static/static-vector-store.js';
+export type { StaticManifest } from './static/static-format.js';
 export type { BM25Params } from './search/bm25-index.js';
 export type { SearchMode } from './search/search-index.js';
 export { analyze as englishAnalyzer } from './search/english-analyzer.js';

@@ -17,6 +17,7 @@ import { SNAPSHOT_FORMAT_VERSION, decodeSnapshot, encodeSnapshot, readSnapshotHe
 import { embedModelSettings, snapshotDataOf } from '../snapshot/store-snapshot.js';
 import { MemoryVectorStore } from '../storage/memory-vector-store.js';
 import type { StoredDocument } from '../storage/vector-store.js';
+import { buildPartitioned, type BuildPartitionedOptions, type StaticManifest } from '../static/static-format.js';
 
 export interface BuildSnapshotOptions extends EncodeSnapshotOptions {
   /** Each file's `url` is its path under this base (see `documentFromFile`). */
@@ -140,4 +141,28 @@ async function writeCached(file: string, data: SnapshotData): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, await encodeSnapshot(data));
   await rename(temp, file);
+}
+
+/**
+ * The files (path → bytes) of a partitioned static index of `options.files`: built as a snapshot
+ * is (same pipeline, same cache), then split into partitions (`buildPartitioned`).
+ */
+export async function buildPartitionedIndex(options: BuildSnapshotOptions, partitioned: BuildPartitionedOptions = {}): Promise<{ files: Map<string, Uint8Array>; manifest: StaticManifest }> {
+  let data: Parameters<typeof buildPartitioned>[0];
+  if (options.files.length === 0) {
+    const { embedModel } = options;
+    await embedModel.load(options.onProgress ? { onProgress: options.onProgress } : {});
+    data = { embedModel: { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) }, documents: [], vectors: new Float32Array(0) };
+  } else {
+    const decoded = (await decodeSnapshot((await buildSnapshot(options)).bytes)).data;
+    data = {
+      embedModel: decoded.embedModel,
+      documents: decoded.documents.map((d) => ({ id: d.id, nodes: d.nodes.map((n) => ({ id: n.id, refDocId: d.id, text: n.text, metadata: n.metadata })) })),
+      vectors: decoded.vectors,
+      // The snapshot's BM25 rows, when its analyzer is the one queries use: the texts are not analyzed twice.
+      ...(decoded.keywordAnalyzer === ANALYZER_ID && { keywords: decoded.keywords }),
+    };
+  }
+  const files = await buildPartitioned(data, partitioned);
+  return { files, manifest: JSON.parse(utf8.decode(files.get('manifest.json')!)) as StaticManifest };
 }

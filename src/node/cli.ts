@@ -8,10 +8,8 @@ import { OpenAICompatibleEmbedding } from '../embeddings/openai-compatible-embed
 import { TransformersEmbedding } from '../embeddings/transformers-embedding.js';
 import { PageragError } from '../errors.js';
 import type { ProgressUpdate } from '../progress.js';
-import { buildSnapshot, type BuildSnapshotOptions } from './build-snapshot.js';
-import { decodeSnapshot, type SnapshotEmbedModel } from '../snapshot/snapshot-format.js';
-import { embedModelSettings } from '../snapshot/store-snapshot.js';
-import { buildPartitioned, type StaticNode } from '../static/static-format.js';
+import { buildPartitionedIndex, buildSnapshot, type BuildSnapshotOptions } from './build-snapshot.js';
+import type { BuildPartitionedOptions } from '../static/static-format.js';
 import { formatBytes } from '../util/format-bytes.js';
 import { findDocumentFiles, readIndexable } from './find-files.js';
 
@@ -31,14 +29,16 @@ Options:
   --chunk-size <tokens>     tokens per chunk (default: the model's input limit)
   --chunk-overlap <tokens>  tokens shared by neighbouring chunks (default: chunk size / 8)
   --vectors <float32|int8>  vector storage in the file (default: float32)
-  --no-keywords             leave out the BM25 rows (the page analyzes texts on load instead)
+  --no-keywords             leave out the BM25 rows (the page analyzes texts on load
+                            instead; a partitioned index then answers vector queries only)
   --base-url <url>          the site's address: each file gets a url (its path under it)
   --site                    HTML files are pages of a built site: their <main> (or
                             [data-pagerag-body]) without nav, footer and [data-pagerag-ignore],
                             one document per heading, each with its url#anchor
   --partitioned             write a partitioned static index into the --out folder
-                            (manifest.json, partitions/, fragments/) for StaticVectorStore:
-                            a query fetches only the partitions nearest to it
+                            (manifest.json, partitions/, fragments/, tables/, keywords/)
+                            for StaticVectorStore: a query fetches only the partitions
+                            nearest to it, or the keyword chunks of its terms
   --partitions <n>          IVF partitions (default: √chunks)
   --embed-url <base>        embed on an OpenAI-compatible server (<base>/v1/embeddings:
                             text-embeddings-inference, vLLM, Ollama, Infinity) running
@@ -166,7 +166,7 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
       onProgress: progress,
     };
     if (partitioned) {
-      const written = await writePartitioned(build, resolve(io.cwd, values.out), partitions);
+      const written = await writePartitioned(build, resolve(io.cwd, values.out), { ...(partitions !== undefined && { partitions }), ...(values['no-keywords'] && { keywords: false }) });
       progress.done();
       // A site's index gets the component (as the README's --site command says).
       if (site) io.stdout(await copySiteComponent(resolve(io.cwd, values.out), root, 'manifest.json'));
@@ -201,38 +201,17 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): 
 
 class CliError extends Error {}
 
-/** The partitioned static index of `files`: built as a snapshot is (same pipeline, same cache), then split into partitions. */
-async function writePartitioned(build: BuildSnapshotOptions, folder: string, partitions: number | undefined): Promise<{ documents: number; nodes: number; partitions: number; files: number; bytes: number; manifestBytes: number }> {
-  let data: { embedModel: SnapshotEmbedModel; documents: { id: string; nodes: StaticNode[] }[]; vectors: Float32Array };
-  if (build.files.length === 0) {
-    const { embedModel } = build;
-    await embedModel.load(build.onProgress ? { onProgress: build.onProgress } : {});
-    data = { embedModel: { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) }, documents: [], vectors: new Float32Array(0) };
-  } else {
-    const decoded = (await decodeSnapshot((await buildSnapshot(build)).bytes)).data;
-    data = {
-      embedModel: decoded.embedModel,
-      documents: decoded.documents.map((d) => ({ id: d.id, nodes: d.nodes.map((n) => ({ id: n.id, refDocId: d.id, text: n.text, metadata: n.metadata })) })),
-      vectors: decoded.vectors,
-    };
-  }
-  const written = await buildPartitioned(data, partitions !== undefined ? { partitions } : {});
+/** Writes the partitioned static index of `build.files` into `folder`. */
+async function writePartitioned(build: BuildSnapshotOptions, folder: string, options: BuildPartitionedOptions): Promise<{ documents: number; nodes: number; partitions: number; files: number; bytes: number; manifestBytes: number }> {
+  const { files, manifest } = await buildPartitionedIndex(build, options);
   let bytes = 0;
-  for (const [path, content] of written) {
+  for (const [path, content] of files) {
     const file = join(folder, path);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, content);
     bytes += content.length;
   }
-  const manifest = JSON.parse(new TextDecoder().decode(written.get('manifest.json'))) as { partitions: unknown[] };
-  return {
-    documents: data.documents.length,
-    nodes: data.vectors.length / data.embedModel.dimensions,
-    partitions: manifest.partitions.length,
-    files: written.size,
-    bytes,
-    manifestBytes: written.get('manifest.json')!.length,
-  };
+  return { ...manifest.counts, partitions: manifest.partitions.length, files: files.size, bytes, manifestBytes: files.get('manifest.json')!.length };
 }
 
 /**

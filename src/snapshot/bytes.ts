@@ -23,6 +23,17 @@ export class ByteWriter {
     this.length += 4;
   }
 
+  /** Unsigned LEB128. */
+  varint(value: number): void {
+    this.reserve(5);
+    let v = value >>> 0;
+    while (v >= 0x80) {
+      this.buffer[this.length++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buffer[this.length++] = v;
+  }
+
   bytes(data: Uint8Array): void {
     this.reserve(data.length);
     this.buffer.set(data, this.length);
@@ -68,6 +79,18 @@ export class ByteReader {
     const value = this.view.getUint32(this.offset, true);
     this.offset += 4;
     return value;
+  }
+
+  /** Unsigned LEB128, at most 32 bits. */
+  varint(): number {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      this.need(1);
+      const byte = this.bytes[this.offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    throw new SnapshotFormatError(`The ${this.what} is corrupted: an over-long number at byte ${this.offset}. Download or build it again.`);
   }
 
   take(count: number): Uint8Array {

@@ -1,12 +1,18 @@
-import { DimensionMismatchError, EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, NotImplementedError, SnapshotFetchError, SnapshotFormatError, describeValue } from '../errors.js';
+import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, NotImplementedError, SnapshotFetchError, SnapshotFormatError, describeValue } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { TextNode, type NodeWithScore } from '../schema/node.js';
+import { ANALYZER_ID } from '../search/english-analyzer.js';
+import { fuseResults, hybridPlan } from '../search/fuse-results.js';
+import { matchesFilters, type MetadataFilters } from '../search/metadata-filters.js';
+import { checkStoreQuery, checkVector } from '../search/query-checks.js';
+import type { SearchMode } from '../search/search-index.js';
 import { TopK } from '../search/top-k.js';
 import { sha256Hex } from '../snapshot/bytes.js';
 import { abortable } from '../util/abortable.js';
 import { mapConcurrently } from '../util/map-concurrently.js';
 import type { EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, VectorStore, VectorStoreCapabilities, VectorStoreQuery } from '../storage/vector-store.js';
-import { checkManifest, decodePartition, fragmentPath, fromBase64, type StaticManifest, type StaticNode, type StaticPartition } from './static-format.js';
+import { StaticLayout, checkManifest, decodePartition, decodeTable, fragmentPath, fromBase64, type StaticManifest, type StaticNode, type StaticPartition } from './static-format.js';
+import { chunkOf, decodeKeywordChunk, keywordChunkPath, queryTerms, scoreKeywords, type KeywordChunk } from './static-keywords.js';
 
 export interface StaticVectorStoreOptions {
   /** Partitions searched per query: more finds more of the exact top-k and fetches more (about 120 kB each at 316 rows × 384). @default 4 */
@@ -27,6 +33,13 @@ export interface StaticVectorStoreOptions {
 interface Deployment {
   manifest: StaticManifest;
   centroids: Int8Array;
+  layout: StaticLayout;
+}
+
+/** A ranked row, by its slot (see StaticLayout). */
+interface Hit {
+  slot: number;
+  score: number;
 }
 
 /** Files fetched at once, as browsers allow per host over HTTP/1.1. */
@@ -34,21 +47,23 @@ const PARALLEL_FETCHES = 6;
 
 /**
  * A read-only {@link VectorStore} over a partitioned static index (`pagerag build-index
- * --partitioned`): the manifest is fetched at open; a query scores the centroids, fetches its
- * `nprobe` nearest partitions (int8 codes), ranks their rows, then fetches only the text fragments
- * (16 rows each) that hold the top-k. Every file is checked against the SHA-256 the manifest gives it; a file that
- * fails is refused, never used. Vector queries only, for now: keyword and hybrid queries throw.
+ * --partitioned`): the manifest is fetched at open. A vector query scores the centroids, fetches
+ * its `nprobe` nearest partitions (int8 codes) and ranks their rows; a keyword query fetches the
+ * keyword chunks of its terms and ranks by BM25; a hybrid query does both and fuses them as the
+ * local stores do. Then only the text fragments (16 rows each) that hold the top-k are fetched.
+ * Every file is checked against the SHA-256 the manifest vouches for; a file that fails is
+ * refused, never used. Metadata filters are tested on the fragments, in rank order.
  *
  * @example
  * const index = await VectorStoreIndex.fromVectorStore(await StaticVectorStore.open('/docs-index/manifest.json'), { embedModel });
  * const response = await index.asQueryEngine({ llm, streaming: true, similarityTopK: 3 }).query('How do I install it?');
  */
 export class StaticVectorStore implements VectorStore {
-  readonly capabilities: VectorStoreCapabilities = { persistent: false, keyword: false };
   readonly name: string;
   private deployment: Deployment;
   private readonly options: StaticVectorStoreOptions;
-  private readonly files = new Map<string, Promise<Uint8Array>>();
+  /** Decoded files by URL (content-addressed: never stale). */
+  private readonly files = new Map<string, Promise<unknown>>();
   private closed = false;
 
   private constructor(url: string, deployment: Deployment, options: StaticVectorStoreOptions) {
@@ -62,6 +77,10 @@ export class StaticVectorStore implements VectorStore {
     if (options.nprobe !== undefined && (!Number.isInteger(options.nprobe) || options.nprobe < 1)) throw new InvalidArgumentError(`Expected nprobe to be a positive integer, got ${describeValue(options.nprobe)}.`);
     const absolute = new URL(String(url), globalThis.location?.href).href;
     return new StaticVectorStore(absolute, await fetchDeployment(options.fetch ?? fetch, absolute), options);
+  }
+
+  get capabilities(): VectorStoreCapabilities {
+    return { persistent: false, keyword: this.manifest.keywords !== null };
   }
 
   /** The manifest in use. */
@@ -108,69 +127,145 @@ export class StaticVectorStore implements VectorStore {
 
   async query(query: VectorStoreQuery): Promise<NodeWithScore[]> {
     this.assertOpen();
+    const mode = checkStoreQuery(query);
     const deployment = this.deployment;
     try {
-      return await this.search(query, deployment);
+      return await this.search(query, mode, deployment);
     } catch (error) {
       // A file gone or replaced by a page: perhaps a new deploy. Then the query runs again, on it alone.
       if (error instanceof SnapshotFetchError && !query.signal?.aborted && (this.deployment !== deployment || (await this.refresh().catch(() => false)))) {
-        return this.search(query, this.deployment);
+        return this.search(query, mode, this.deployment);
       }
       throw error;
     }
   }
 
-  private async search(query: VectorStoreQuery, { manifest, centroids }: Deployment): Promise<NodeWithScore[]> {
-    if ((query.mode ?? 'vector') !== 'vector') throw new NotImplementedError(`A static index answers vector queries; "${query.mode}" needs its keyword chunks, which pagerag build-index --partitioned does not write yet.`);
-    if (query.filters) throw new NotImplementedError('A static index does not filter by metadata yet: filter the results, or use a snapshot (VectorStoreIndex.fromSnapshot).');
+  private async search(query: VectorStoreQuery, mode: SearchMode, deployment: Deployment): Promise<NodeWithScore[]> {
+    const { manifest } = deployment;
+    const { similarityTopK: k, filters, signal } = query;
+    if (mode !== 'vector') {
+      if (!manifest.keywords) throw new NotImplementedError(`${this.name} was built without keywords (--no-keywords): it answers vector queries only. Build it again without --no-keywords for "${mode}" queries.`);
+      if (manifest.keywords.analyzer !== ANALYZER_ID) throw new SnapshotFormatError(`${this.name}'s keywords were made by the analyzer "${manifest.keywords.analyzer}"; this pagerag analyzes queries with "${ANALYZER_ID}". Build the index again with this pagerag.`);
+    }
+    const q = mode === 'keyword' ? undefined : checkVector(query.queryEmbedding!, manifest.embedModel.dimensions, 'the query embedding');
+    if (manifest.partitions.length === 0) return [];
+    // Without filters a side needs only its top; with them, every candidate in rank order.
+    const plan = mode === 'hybrid' ? hybridPlan(k, query.alpha) : undefined;
+    const depth = plan?.depth ?? k;
+    const limit = filters ? Infinity : depth;
+    const [vector, keyword] = await Promise.all([
+      q ? this.vectorHits(q, limit, deployment, signal) : undefined,
+      mode === 'vector' ? undefined : this.keywordHits(query.queryStr!, limit, deployment, signal),
+    ]);
+    if (!plan) return this.withNodes((vector ?? keyword)!, k, filters, deployment, signal);
+    // Hybrid: each side's top `depth` that passes the filters, fused as SearchIndex fuses them.
+    const sides = filters
+      ? await Promise.all([vector!, keyword!].map(async (hits) => (await this.withNodes(hits, depth, filters, deployment, signal)).map((n) => ({ key: n.node.id, item: n, score: n.score }))))
+      : undefined;
+    if (sides) return fuseResults(sides, { mode: 'relative_score', weights: plan.weights, k }).map(({ item, score }) => ({ node: item.node, score }));
+    const fused = fuseResults([vector!, keyword!].map((hits) => hits.map((hit) => ({ key: String(hit.slot), item: hit, score: hit.score }))), { mode: 'relative_score', weights: plan.weights, k });
+    return this.withNodes(fused.map(({ item, score }) => ({ slot: item.slot, score })), k, undefined, deployment, signal);
+  }
+
+  /** The probed partitions' rows by cosine on their int8 codes, best first, at most `limit`. */
+  private async vectorHits(q: Float32Array, limit: number, deployment: Deployment, signal: AbortSignal | undefined): Promise<Hit[]> {
+    const { manifest, centroids, layout } = deployment;
     const dims = manifest.embedModel.dimensions;
-    const q = Float32Array.from(query.queryEmbedding ?? []);
-    if (q.length !== dims) throw new DimensionMismatchError(dims, q.length, 'the query embedding');
     const k = manifest.partitions.length;
-    if (k === 0 || query.similarityTopK < 1) return [];
     const probe = new TopK(Math.min(this.options.nprobe ?? 4, k));
     for (let c = 0; c < k; c++) probe.push(c, int8Cosine(q, centroids, c * dims, dims));
     const probed = probe.sorted().map((p) => p.row);
-    const partitions = await inParallel(probed, (c) => this.partition(manifest, c, query.signal));
-    // Cosine with each row as its int8 codes give it back.
-    const top = new TopK(query.similarityTopK);
-    const where = new Map<number, [number, number]>();
-    partitions.forEach((partition, p) => {
-      for (let i = 0; i < partition.rows.length; i++) {
-        const row = partition.rows[i]!;
-        top.push(row, int8Cosine(q, partition.codes, i * dims, dims));
-        where.set(row, [probed[p]!, i]);
-      }
-    });
+    // The tables that list these partitions' fragments come with them, so the texts of the top-k
+    // are one request away, not two. Their errors surface when they are used.
+    for (const c of probed) {
+      const [first, end] = layout.fragmentsOf(c);
+      for (let t = layout.tableOf(first)[0]; t <= layout.tableOf(end - 1)[0]; t++) this.table(deployment, t, signal).catch(() => undefined);
+    }
+    const partitions = await inParallel(probed, (c) => this.partition(deployment, c, signal));
     let qNorm = 0;
     for (const v of q) qNorm += v * v;
     qNorm = Math.sqrt(qNorm) || 1;
-    const best = top.sorted();
-    // Only the fragments that hold the top-k.
-    const byPartition = new Map(probed.map((c, p) => [c, partitions[p]!]));
-    const needed = [...new Set(best.map((b) => { const [c, i] = where.get(b.row)!; return `${c}:${Math.floor(i / byPartition.get(c)!.fragmentRows)}`; }))];
-    const fragments = new Map<string, StaticNode[]>();
-    await inParallel(needed, async (key) => {
-      const [c, f] = key.split(':').map(Number) as [number, number];
-      fragments.set(key, await this.fragment(byPartition.get(c)!, f, query.signal));
+    const rows = partitions.reduce((n, p) => n + p.rows.length, 0);
+    const top = new TopK(Math.max(1, Math.min(limit, rows)));
+    partitions.forEach((partition, p) => {
+      for (let i = 0; i < partition.rows.length; i++) top.push(layout.slot(probed[p]!, i), int8Cosine(q, partition.codes, i * dims, dims) / qNorm);
     });
-    return best.map(({ row, score }) => {
-      const [c, i] = where.get(row)!;
-      const rowsPer = byPartition.get(c)!.fragmentRows;
-      const node = fragments.get(`${c}:${Math.floor(i / rowsPer)}`)![i % rowsPer]!;
-      return { node: new TextNode({ id: node.id, text: node.text, metadata: node.metadata, refDocId: node.refDocId }), score: score / qNorm };
+    return top.sorted().map(({ row, score }) => ({ slot: row, score }));
+  }
+
+  /** Rows that hold a query term, by BM25 from the keyword chunks of its terms, best first, at most `limit`. */
+  private async keywordHits(queryStr: string, limit: number, deployment: Deployment, signal: AbortSignal | undefined): Promise<Hit[]> {
+    const keywords = deployment.manifest.keywords!;
+    const terms = queryTerms(queryStr);
+    const chunkIndexes = [...new Set([...terms.keys()].map((term) => chunkOf(keywords, term)).filter((c) => c >= 0))];
+    const chunks = new Map(await inParallel(chunkIndexes, async (c) => [c, await this.keywordChunk(deployment, c, signal)] as const));
+    const scores = scoreKeywords(terms, keywords, deployment.manifest.counts.nodes, (term) => chunks.get(chunkOf(keywords, term)));
+    if (scores.size === 0) return [];
+    const top = new TopK(Math.min(limit, scores.size));
+    for (const [slot, score] of scores) top.push(slot, score);
+    return top.sorted().map(({ row, score }) => ({ slot: row, score }));
+  }
+
+  /**
+   * The first `k` hits whose nodes pass `filters` (all of them when none), with their nodes: the
+   * fragments are fetched in rank order, a batch at a time, until `k` pass or the hits run out.
+   */
+  private async withNodes(hits: readonly Hit[], k: number, filters: MetadataFilters | undefined, deployment: Deployment, signal: AbortSignal | undefined): Promise<NodeWithScore[]> {
+    const out: NodeWithScore[] = [];
+    const batch = filters ? Math.max(32, 2 * k) : k;
+    for (let start = 0; start < hits.length && out.length < k; start += batch) {
+      const slice = hits.slice(start, start + batch);
+      const nodes = await this.nodes(slice.map((h) => h.slot), deployment, signal);
+      slice.forEach((hit, i) => {
+        const node = nodes[i]!;
+        if (out.length < k && (!filters || matchesFilters(node.metadata, filters))) {
+          out.push({ node: new TextNode({ id: node.id, text: node.text, metadata: node.metadata, refDocId: node.refDocId }), score: hit.score });
+        }
+      });
+    }
+    return out;
+  }
+
+  /** The nodes of `slots`, in the same order: their tables, then their fragments. */
+  private async nodes(slots: readonly number[], deployment: Deployment, signal: AbortSignal | undefined): Promise<StaticNode[]> {
+    const { layout } = deployment;
+    const where = slots.map((slot) => layout.locate(slot));
+    const fragments = [...new Set(where.map((w) => w.fragment))];
+    const tables = new Map(await inParallel([...new Set(fragments.map((f) => layout.tableOf(f)[0]))], async (t) => [t, await this.table(deployment, t, signal)] as const));
+    const texts = new Map(await inParallel(fragments, async (f) => {
+      const [t, i] = layout.tableOf(f);
+      return [f, await this.fragment(tables.get(t)![i]!, signal)] as const;
+    }));
+    return where.map((w) => {
+      const node = texts.get(w.fragment)![w.inFragment];
+      if (!node) throw new SnapshotFormatError(`A fragment of ${this.name} holds fewer rows than its partition says. Rebuild or redeploy the index.`);
+      return node;
     });
   }
 
-  /** Downloads every partition and fragment (for offline use); afterwards no query fetches. */
+  /** Downloads every file of the index (for offline use): afterwards no query fetches. Progress is in files. */
   async prefetch(options: { onProgress?: ProgressCallback; signal?: AbortSignal } = {}): Promise<void> {
-    // Progress in partitions, each with its fragments.
-    const total = this.manifest.partitions.length;
+    const deployment = this.deployment;
+    const { manifest, layout } = deployment;
+    const { signal, onProgress } = options;
+    const total = manifest.partitions.length + manifest.fragments.tables.length + layout.fragmentCount + (manifest.keywords?.chunks.length ?? 0);
     let done = 0;
-    await inParallel(this.manifest.partitions, async (_, c) => {
-      await this.fragmentsOf(c, options.signal);
-      options.onProgress?.({ phase: 'download', done: ++done, total });
-    });
+    const counted = async <T>(work: Promise<T>): Promise<T> => {
+      const result = await work;
+      onProgress?.({ phase: 'download', done: ++done, total });
+      return result;
+    };
+    const fragmentJobs: (() => Promise<unknown>)[] = [];
+    const jobs: (() => Promise<unknown>)[] = [
+      ...manifest.partitions.map((_, c) => () => counted(this.partition(deployment, c, signal))),
+      ...(manifest.keywords?.chunks ?? []).map((_, c) => () => counted(this.keywordChunk(deployment, c, signal))),
+      ...manifest.fragments.tables.map((_, t) => async () => {
+        const hashes = await counted(this.table(deployment, t, signal));
+        fragmentJobs.push(...hashes.map((hash) => () => counted(this.fragment(hash, signal))));
+      }),
+    ];
+    await inParallel(jobs, (job) => job());
+    await inParallel(fragmentJobs, (job) => job());
   }
 
   async listRefDocs(): Promise<RefDocInfo[]> {
@@ -187,13 +282,17 @@ export class StaticVectorStore implements VectorStore {
     return nodes.map((n) => new TextNode({ id: n.node.id, text: n.node.text, metadata: n.node.metadata, refDocId: n.node.refDocId }));
   }
 
-  /** Checks every file against its manifest hash; returns the problems found. */
+  /** Checks every file against its manifest hash and format; returns the problems found. */
   async verify(): Promise<string[]> {
     const problems: string[] = [];
-    await inParallel(this.manifest.partitions, async (_, c) => {
-      const partition = await this.partition(this.manifest, c, undefined).catch((error: Error) => void problems.push(error.message));
-      if (!partition) return;
-      for (let f = 0; f < partition.fragmentHashes.length; f++) await this.fragment(partition, f, undefined).catch((error: Error) => problems.push(error.message));
+    const deployment = this.deployment;
+    const { manifest } = deployment;
+    const check = (work: Promise<unknown>) => work.catch((error: Error) => void problems.push(error.message));
+    await inParallel(manifest.partitions, (_, c) => check(this.partition(deployment, c, undefined)));
+    await inParallel(manifest.keywords?.chunks ?? [], (_, c) => check(this.keywordChunk(deployment, c, undefined)));
+    await inParallel(manifest.fragments.tables, async (_, t) => {
+      const hashes = await this.table(deployment, t, undefined).catch((error: Error) => void problems.push(error.message));
+      for (const hash of hashes ?? []) await check(this.fragment(hash, undefined));
     });
     return problems;
   }
@@ -233,32 +332,41 @@ export class StaticVectorStore implements VectorStore {
     if (this.closed) throw new InvalidStateError(`The static index ${this.name} is closed.`);
   }
 
-  private async partition(manifest: StaticManifest, c: number, signal: AbortSignal | undefined): Promise<StaticPartition> {
-    const entry = manifest.partitions[c]!;
-    const bytes = await this.file(entry.file, entry.hash, signal);
-    return decodePartition(bytes, manifest.embedModel.dimensions, this.url(entry.file));
+  private partition({ manifest }: Deployment, c: number, signal: AbortSignal | undefined): Promise<StaticPartition> {
+    const { file, hash } = manifest.partitions[c]!;
+    return this.file(file, hash, signal, (bytes, url) => decodePartition(bytes, manifest.embedModel.dimensions, url));
   }
 
-  private async fragment(partition: StaticPartition, f: number, signal: AbortSignal | undefined): Promise<StaticNode[]> {
-    const hash = partition.fragmentHashes[f]!;
-    const path = fragmentPath(hash);
-    const bytes = await this.file(path, hash, signal);
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as StaticNode[];
-    } catch (error) {
-      throw new SnapshotFormatError(`${this.url(path)} is not JSON.`, { cause: error });
-    }
+  private table({ manifest }: Deployment, t: number, signal: AbortSignal | undefined): Promise<string[]> {
+    const { file, hash } = manifest.fragments.tables[t]!;
+    return this.file(file, hash, signal, decodeTable);
   }
 
-  /** A partition's rows with their nodes (every fragment of it). */
-  private async fragmentsOf(c: number, signal: AbortSignal | undefined): Promise<{ node: StaticNode; row: number }[]> {
-    const partition = await this.partition(this.manifest, c, signal);
-    const fragments = await inParallel(partition.fragmentHashes, (_, f) => this.fragment(partition, f, signal));
-    return fragments.flat().map((node, i) => ({ node, row: partition.rows[i]! }));
+  private keywordChunk({ manifest }: Deployment, c: number, signal: AbortSignal | undefined): Promise<KeywordChunk> {
+    const hash = manifest.keywords!.chunks[c]![1];
+    return this.file(keywordChunkPath(hash), hash, signal, decodeKeywordChunk);
   }
 
+  private fragment(hash: string, signal: AbortSignal | undefined): Promise<StaticNode[]> {
+    return this.file(fragmentPath(hash), hash, signal, (bytes, url) => {
+      try {
+        return JSON.parse(new TextDecoder().decode(bytes)) as StaticNode[];
+      } catch (error) {
+        throw new SnapshotFormatError(`${url} is not JSON.`, { cause: error });
+      }
+    });
+  }
+
+  /** Every row with its node and its global row number (document order). */
   private async allNodes(): Promise<{ node: StaticNode; row: number }[]> {
-    return (await inParallel(this.manifest.partitions, (_, c) => this.fragmentsOf(c, undefined))).flat();
+    const deployment = this.deployment;
+    const perPartition = await inParallel(deployment.manifest.partitions, async (_, c) => {
+      const partition = await this.partition(deployment, c, undefined);
+      const slots = Array.from(partition.rows, (_, i) => deployment.layout.slot(c, i));
+      const nodes = await this.nodes(slots, deployment, undefined);
+      return nodes.map((node, i) => ({ node, row: partition.rows[i]! }));
+    });
+    return perPartition.flat();
   }
 
   private async documents(): Promise<Map<string, RefDocInfo>> {
@@ -275,15 +383,18 @@ export class StaticVectorStore implements VectorStore {
     return new URL(path, this.name).href;
   }
 
-  /** A content-addressed file: memory, then the Cache API, then the network; checked against its hash before it is kept. */
-  private async file(path: string, hash: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  /**
+   * A content-addressed file, decoded: memory, then the Cache API, then the network; checked
+   * against its hash, then decoded, before it is kept.
+   */
+  private async file<T>(path: string, hash: string, signal: AbortSignal | undefined, decode: (bytes: Uint8Array, url: string) => T): Promise<T> {
     this.assertOpen();
     const url = this.url(path);
     for (;;) {
-      let pending = this.files.get(url);
+      let pending = this.files.get(url) as Promise<T> | undefined;
       if (!pending) {
         // The fetch is cancelled with the query that started it; a failed one is not kept.
-        pending = this.load(url, hash, signal);
+        pending = this.load(url, hash, signal).then((bytes) => decode(bytes, url));
         this.files.set(url, pending);
         pending.catch(() => this.files.delete(url));
       }
@@ -305,7 +416,7 @@ export class StaticVectorStore implements VectorStore {
     const actual = await sha256Hex(bytes);
     if (actual !== hash) {
       if (cached) await cache?.delete(url);
-      throw new SnapshotFormatError(`${url} is corrupted: its SHA-256 is ${actual}, the manifest says ${hash}. It is not used; the other partitions still answer. Rebuild or redeploy the index if this persists.`);
+      throw new SnapshotFormatError(`${url} is corrupted: its SHA-256 is ${actual}, the manifest says ${hash}. It is not used; the other files still answer. Rebuild or redeploy the index if this persists.`);
     }
     if (!cached) await cache?.put(url, new Response(bytes.slice())).catch(() => undefined);
     return bytes;
@@ -339,7 +450,7 @@ async function fetchDeployment(fetchImpl: typeof fetch, url: string, init: Reque
   if (centroids.length !== manifest.partitions.length * manifest.embedModel.dimensions) {
     throw new SnapshotFormatError(`${url} has ${centroids.length / manifest.embedModel.dimensions} centroids for ${manifest.partitions.length} partitions.`);
   }
-  return { manifest, centroids };
+  return { manifest, centroids, layout: new StaticLayout(manifest) };
 }
 
 /** `url`'s response when it is the file asked for: a named error for the network, an HTTP error, or an HTML page in its place. */

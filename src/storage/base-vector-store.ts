@@ -1,12 +1,9 @@
-import { EmbeddingModelMismatchError, InvalidArgumentError, describeValue } from '../errors.js';
+import { EmbeddingModelMismatchError } from '../errors.js';
 import type { NodeWithScore, TextNode } from '../schema/node.js';
-import { validateFilters } from '../search/metadata-filters.js';
-import { checkTopK, checkVector } from '../search/query-checks.js';
+import { checkStoreQuery, checkVector } from '../search/query-checks.js';
 import { SearchIndex, type SearchRow } from '../search/search-index.js';
 import type { BM25Params } from '../search/bm25-index.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStore, VectorStoreCapabilities, VectorStoreQuery } from './vector-store.js';
-
-const MODES = new Set(['vector', 'keyword', 'hybrid']);
 
 /**
  * What every store shares: the in-memory {@link SearchIndex} over its rows, the embedding-model
@@ -36,15 +33,7 @@ export abstract class BaseVectorStore<R extends SearchRow> implements VectorStor
   }
 
   async query(query: VectorStoreQuery): Promise<NodeWithScore[]> {
-    const mode = query?.mode ?? 'vector';
-    if (!MODES.has(mode)) throw new InvalidArgumentError(`Unknown query mode ${describeValue(mode)}. Expected "vector", "keyword" or "hybrid".`);
-    if (mode !== 'vector' && typeof query.queryStr !== 'string') throw new InvalidArgumentError(`Expected queryStr to be a string for a ${mode} query, got ${describeValue(query.queryStr)}.`);
-    if (mode !== 'keyword' && !query.queryEmbedding) throw new InvalidArgumentError(`Expected queryEmbedding for a ${mode} query, got ${describeValue(query.queryEmbedding)}.`);
-    if (query.alpha !== undefined && !(query.alpha >= 0 && query.alpha <= 1)) {
-      throw new InvalidArgumentError(`Expected alpha to be a number from 0 (keywords only) to 1 (vectors only), got ${describeValue(query.alpha)}.`);
-    }
-    checkTopK(query.similarityTopK);
-    validateFilters(query.filters);
+    const mode = checkStoreQuery(query);
     await this.beforeRead();
     const index = this.index;
     if (!index || index.size === 0) return [];

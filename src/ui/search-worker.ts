@@ -30,7 +30,7 @@ exposeRAGEngine<SearchWorkerConfig>(async (config, { onProgress }) => {
   if (typeof config?.index !== 'string') throw new InvalidArgumentError('Expected the index URL of <pagerag-search index="…">.');
   const modelSource: ModelSource = config.models ? { localModelPath: config.models, allowRemoteModels: false } : {};
   const embedModelOf = (recorded: SnapshotEmbedModel) => new TransformersEmbedding({ model: recorded.model, modelSource, ...(recorded.dtype && { dtype: recorded.dtype }) });
-  // A partitioned static index (manifest.json) for large sites: vector search, partitions fetched per query.
+  // A partitioned static index (manifest.json) for large sites: partitions and keyword chunks fetched per query.
   const partitioned = new URL(config.index).pathname.endsWith('.json');
   let index: VectorStoreIndex;
   if (partitioned) {
@@ -47,5 +47,5 @@ exposeRAGEngine<SearchWorkerConfig>(async (config, { onProgress }) => {
   // Loaded when the reader asks for an answer (engine.load), never for search alone.
   const llm = new TransformersLLM({ model: config.llmModel, modelSource, maxNewTokens: config.maxNewTokens });
   // Hybrid where the index has keywords: a reader types words of the page as often as questions.
-  return new LocalRAGEngine({ index, llm, similarityTopK: 3, retrieverMode: partitioned ? 'vector' : 'hybrid', citations: config.citations });
+  return new LocalRAGEngine({ index, llm, similarityTopK: 3, retrieverMode: index.vectorStore.capabilities.keyword ? 'hybrid' : 'vector', citations: config.citations });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build, createLogger } from 'vite';
+import { createHash } from 'node:crypto';
+import { build, createLogger, createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { decodeSnapshot, readSnapshotHeader } from '../../src/snapshot/snapshot-format.js';
 import { makePdf } from '../support/pdf-files.js';
@@ -14,6 +15,8 @@ import { makeDocx } from '../support/docx-files.js';
 import { MetadataMode } from '../../src/schema/metadata-mode.js';
 import { TextNode } from '../../src/schema/node.js';
 import { pageragSnapshot } from '../../src/node/vite-plugin.js';
+import type { StaticManifest } from '../../src/static/static-format.js';
+import { keywordChunkPath } from '../../src/static/static-keywords.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const run = promisify(execFile);
@@ -141,7 +144,7 @@ describe('pagerag build-index', () => {
 });
 
 describe('pagerag/vite', () => {
-  async function buildApp(outDir: string) {
+  async function buildApp(outDir: string, plugin: Partial<Parameters<typeof pageragSnapshot>[0]> = {}) {
     const lines: string[] = [];
     const logger = createLogger('info');
     logger.info = (message) => void lines.push(message);
@@ -151,7 +154,7 @@ describe('pagerag/vite', () => {
       logLevel: 'info',
       customLogger: logger,
       build: { outDir, emptyOutDir: true },
-      plugins: [pageragSnapshot({ input: '../site', model: 'fixtures/bert-tiny', modelsDir: '../../../models', cacheDir: join(work, 'vite-cache') })],
+      plugins: [pageragSnapshot({ input: '../site', model: 'fixtures/bert-tiny', modelsDir: '../../../models', cacheDir: join(work, 'vite-cache'), ...plugin })],
     });
     return lines.join('\n');
   }
@@ -170,5 +173,49 @@ describe('pagerag/vite', () => {
     expect(readFileSync(join(outDir, 'assets', script), 'utf8')).toContain(header.contentHash);
 
     expect(await buildApp(outDir)).toMatch(/\(0 embedded, 4 from cache\)/);
+  });
+
+  test('partitioned: emits every file of a partitioned static index under assets/pagerag-index/, and the module exports its manifest URL', async () => {
+    const outDir = join(work, 'app-partitioned');
+    const log = await buildApp(outDir, { partitioned: { partitions: 2 } });
+    expect(log).toMatch(/pagerag: \.\.\/site → pagerag-index\/manifest\.json: 4 documents, \d+ chunks in 2 partitions/);
+    const folder = join(outDir, 'assets', 'pagerag-index');
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as StaticManifest;
+    expect(manifest).toMatchObject({ format: 'pagerag-partitioned', counts: { documents: 4 } });
+    expect(manifest.partitions).toHaveLength(2);
+    for (const entry of [...manifest.partitions, ...manifest.fragments.tables]) expect(existsSync(join(folder, entry.file))).toBe(true);
+    for (const [, hash] of manifest.keywords!.chunks) expect(existsSync(join(folder, keywordChunkPath(hash)))).toBe(true);
+    const script = readdirSync(join(outDir, 'assets')).find((f) => f.endsWith('.js'))!;
+    const code = readFileSync(join(outDir, 'assets', script), 'utf8');
+    expect(code).toContain('pagerag-index/manifest.json');
+    expect(code).toContain(manifest.contentHash);
+  });
+
+  test('partitioned, in vite dev: the module exports the manifest URL and the dev server serves every file of the index', async () => {
+    const server = await createServer({
+      configFile: false,
+      root: join(root, 'test', 'fixtures', 'vite-app'),
+      logLevel: 'silent',
+      server: { port: 0, host: '127.0.0.1' },
+      plugins: [pageragSnapshot({ input: '../site', model: 'fixtures/bert-tiny', modelsDir: '../../../models', cacheDir: join(work, 'vite-cache'), partitioned: true })],
+    });
+    await server.listen();
+    try {
+      const module = (await server.ssrLoadModule('virtual:pagerag-snapshot')) as { default: string; header: { format: string } };
+      expect(module.default).toBe('/@pagerag/pagerag-index/manifest.json');
+      expect(module.header.format).toBe('pagerag-partitioned');
+      const base = server.resolvedUrls!.local[0]!;
+      const response = await fetch(new URL(module.default, base));
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const manifest = (await response.json()) as StaticManifest;
+      for (const entry of [...manifest.partitions, ...manifest.fragments.tables]) {
+        const file = await fetch(new URL(`/@pagerag/pagerag-index/${entry.file}`, base));
+        expect(file.status).toBe(200);
+        expect(createHash('sha256').update(new Uint8Array(await file.arrayBuffer())).digest('hex')).toBe(entry.hash);
+      }
+      expect((await fetch(new URL('/@pagerag/pagerag-index/partitions/none.bin', base))).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
-// `pagerag build-index --partitioned` in Node: the files, an empty folder, a corpus smaller than the
-// partition count, reproducible builds. The browser side is test/static/static-vector-store.test.ts.
+// `pagerag build-index --partitioned` in Node: the files, keyword chunks scored as the in-memory BM25
+// index scores, an empty folder, a corpus smaller than the partition count, reproducible builds. The browser side is test/static/static-vector-store.test.ts.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from '../../src/node/cli.js';
 import { kmeans } from '../../src/static/kmeans.js';
-import { FRAGMENT_ROWS, decodePartition, fragmentPath, type StaticManifest } from '../../src/static/static-format.js';
+import { FRAGMENT_ROWS, StaticLayout, TABLE_FRAGMENTS, decodePartition, decodeTable, fragmentPath, type StaticManifest } from '../../src/static/static-format.js';
+import { buildKeywordChunks, chunkOf, decodeKeywordChunk, keywordChunkPath, queryTerms, scoreKeywords } from '../../src/static/static-keywords.js';
+import { BM25Index, analyzeKeywords } from '../../src/search/bm25-index.js';
+import type { Metadata } from '../../src/schema/node.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const work = mkdtempSync(join(tmpdir(), 'pagerag-partitioned-'));
@@ -25,43 +28,95 @@ async function build(input: string, out: string, ...args: string[]): Promise<{ c
 const manifestOf = (folder: string) => JSON.parse(readFileSync(join(work, folder, 'manifest.json'), 'utf8')) as StaticManifest;
 
 describe('build-index --partitioned', () => {
-  test('writes a manifest and content-addressed partitions and fragments that cover every chunk once; the same input gives the same files', async () => {
+  test('writes a manifest and content-addressed partitions, fragment tables, fragments and keyword chunks that cover every chunk once; the same input gives the same files', async () => {
     const first = await build('test/fixtures/site', 'a', '--partitions', '3');
     expect(first.code, first.output).toBe(0);
     expect(first.output).toMatch(/Wrote .*manifest\.json: 4 documents, \d+ chunks in 3 partitions/);
     const manifest = manifestOf('a');
-    expect(manifest).toMatchObject({ format: 'pagerag-partitioned', version: 1, embedModel: { model: 'fixtures/bert-tiny' } });
+    expect(manifest).toMatchObject({ format: 'pagerag-partitioned', version: 2, embedModel: { model: 'fixtures/bert-tiny' }, fragments: { rows: FRAGMENT_ROWS, perTable: TABLE_FRAGMENTS } });
     const dims = manifest.embedModel.dimensions;
-    const rows: number[] = [];
-    for (const entry of manifest.partitions) {
+    const read = (entry: { file: string; hash: string }) => {
       const bytes = readFileSync(join(work, 'a', entry.file));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry.hash);
+      return new Uint8Array(bytes);
+    };
+    const fragmentHashes = manifest.fragments.tables.flatMap((entry) => decodeTable(read(entry), entry.file));
+    const layout = new StaticLayout(manifest);
+    expect(fragmentHashes).toHaveLength(layout.fragmentCount);
+    const rows: number[] = [];
+    const slotNodes: { id: string; text: string }[] = [];
+    manifest.partitions.forEach((entry, c) => {
       expect(entry.file).toBe(`partitions/${entry.hash.slice(0, 20)}.bin`);
-      const partition = decodePartition(new Uint8Array(bytes), dims, entry.file);
+      const partition = decodePartition(read(entry), dims, entry.file);
       expect(partition.rows.length).toBe(entry.rows);
       rows.push(...partition.rows);
-      // Its fragments, by the hashes it lists, hold its rows' nodes in order, FRAGMENT_ROWS at a time.
-      let nodes = 0;
-      for (const hash of partition.fragmentHashes) {
-        const fragment = readFileSync(join(work, 'a', fragmentPath(hash)));
-        expect(createHash('sha256').update(fragment).digest('hex')).toBe(hash);
-        const count = (JSON.parse(fragment.toString('utf8')) as unknown[]).length;
-        expect(count).toBeLessThanOrEqual(FRAGMENT_ROWS);
-        nodes += count;
+      // Its fragments, found through the tables, hold its rows' nodes in order, FRAGMENT_ROWS at a time.
+      const [from, to] = layout.fragmentsOf(c);
+      const nodes = fragmentHashes.slice(from, to).flatMap((hash) => {
+        const fragment = read({ file: fragmentPath(hash), hash });
+        const list = JSON.parse(new TextDecoder().decode(fragment)) as { id: string; text: string }[];
+        expect(list.length).toBeLessThanOrEqual(FRAGMENT_ROWS);
+        return list;
+      });
+      expect(nodes).toHaveLength(entry.rows);
+      for (let i = 0; i < entry.rows; i++) {
+        const slot = layout.slot(c, i);
+        expect(layout.locate(slot)).toMatchObject({ partition: c, index: i });
+        slotNodes[slot] = nodes[i]!;
       }
-      expect(nodes).toBe(entry.rows);
-    }
+    });
     expect(rows.sort((x, y) => x - y)).toEqual(Array.from({ length: manifest.counts.nodes }, (_, i) => i));
+
+    // Keyword chunks: every row's terms, under the right chunk, with BM25 scores equal to the in-memory index's.
+    const keywords = manifest.keywords!;
+    expect(keywords.chunks.length).toBeGreaterThan(0);
+    const chunks = keywords.chunks.map(([firstTerm, hash]) => {
+      const chunk = decodeKeywordChunk(read({ file: keywordChunkPath(hash), hash }), hash);
+      expect([...chunk.terms.keys()][0]).toBe(firstTerm);
+      return chunk;
+    });
+    const bm25 = new BM25Index<{ refDocId: string; metadata: Metadata; slot: number }>();
+    slotNodes.forEach((node, slot) => bm25.add({ refDocId: node.id, metadata: {}, slot }, analyzeKeywords(node.text)));
+    expect(keywords.totalLength).toBe(slotNodes.reduce((n, node) => n + analyzeKeywords(node.text).freqs.reduce((a, b) => a + b, 0), 0));
+    for (const query of ['boats harbour', 'the seasons of the year', 'bread bread flour', 'zzz-not-a-word']) {
+      const scores = scoreKeywords(queryTerms(query), keywords, manifest.counts.nodes, (term) => chunks[chunkOf(keywords, term)]);
+      const expected = bm25.search(query, 100);
+      expect(scores.size).toBe(expected.length);
+      for (const hit of expected) expect(scores.get(hit.row.slot)).toBe(hit.score);
+    }
     const second = await build('test/fixtures/site', 'b', '--partitions', '3');
     expect(second.code).toBe(0);
     expect(readFileSync(join(work, 'b', 'manifest.json'), 'utf8')).toBe(readFileSync(join(work, 'a', 'manifest.json'), 'utf8'));
+    // Without keywords: no chunks, and the manifest says so.
+    expect((await build('test/fixtures/site', 'c', '--partitions', '3', '--no-keywords')).code).toBe(0);
+    expect(manifestOf('c').keywords).toBeNull();
+  });
+
+  test('keyword chunks split by term range: each term in exactly one chunk, found by its first terms', () => {
+    // Enough distinct terms for several 48 KB chunks.
+    const rows = Array.from({ length: 3000 }, (_, r) => ({ terms: Array.from({ length: 20 }, (_, i) => `t${(r * 7 + i * 131) % 9000}`), freqs: Array.from({ length: 20 }, (_, i) => 1 + ((r + i) % 3)) }));
+    const built = buildKeywordChunks(rows, { k1: 0.9, b: 0.4 });
+    expect(built.chunks.length).toBeGreaterThan(1);
+    const keywords = { ...built.keywords, chunks: built.firsts.map((f, i): [string, string] => [f, String(i)]) };
+    const decoded = built.chunks.map((bytes, i) => decodeKeywordChunk(bytes, `chunk ${i}`));
+    const seen = new Set<string>();
+    decoded.forEach((chunk, c) => {
+      for (const term of chunk.terms.keys()) {
+        expect(seen.has(term)).toBe(false);
+        seen.add(term);
+        expect(chunkOf(keywords, term)).toBe(c);
+      }
+    });
+    expect(seen.size).toBe(new Set(rows.flatMap((r) => r.terms)).size);
+    expect(chunkOf(keywords, '')).toBe(-1);
+    expect(() => decodeKeywordChunk(new Uint8Array(40), 'keywords/x.bin')).toThrow(/keywords\/x\.bin is not a pagerag keyword chunk/);
   });
 
   test('an empty folder gives a valid empty index; a corpus smaller than the partition count gets one partition per chunk at most', async () => {
     mkdirSync(join(work, 'empty-site'));
     const empty = await build(join(work, 'empty-site'), 'empty');
     expect(empty.code, empty.output).toBe(0);
-    expect(manifestOf('empty')).toMatchObject({ counts: { documents: 0, nodes: 0 }, partitions: [], centroids: '' });
+    expect(manifestOf('empty')).toMatchObject({ counts: { documents: 0, nodes: 0 }, partitions: [], centroids: '', fragments: { tables: [] }, keywords: { chunks: [] } });
     mkdirSync(join(work, 'tiny-site'));
     writeFileSync(join(work, 'tiny-site', 'one.md'), '# One\n\nA single short page about boats.');
     const tiny = await build(join(work, 'tiny-site'), 'tiny', '--partitions', '50');

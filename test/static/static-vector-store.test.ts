@@ -6,6 +6,9 @@ import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { TransformersLLM } from '../../src/llms/transformers-llm.js';
 import { StaticVectorStore } from '../../src/static/static-vector-store.js';
 import { MemoryVectorStore } from '../../src/storage/memory-vector-store.js';
+import type { NodeWithScore } from '../../src/schema/node.js';
+import { fuseResults } from '../../src/search/fuse-results.js';
+import { matchesFilters, type MetadataFilters } from '../../src/search/metadata-filters.js';
 import { FIXTURE_DECODER, FIXTURE_SOURCE, foreignRequests } from '../support/fixtures.js';
 import { fixtureEmbedding } from '../support/models.js';
 
@@ -25,6 +28,8 @@ function recordingFetch(change?: (url: string, init?: RequestInit) => Promise<Re
 }
 
 const ids = (nodes: { node: { id: string } }[]) => nodes.map((n) => n.node.id);
+/** [id, score] pairs, highest score first, ties by id. */
+const byScore = (nodes: { node: { id: string }; score: number }[]) => nodes.map((n) => [n.node.id, n.score] as const).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 
 describe('StaticVectorStore', () => {
   test('the manifest once, then only the probed partitions and the fragments of the top-k; with every partition probed, the same answers as the whole snapshot in memory', async () => {
@@ -45,17 +50,82 @@ describe('StaticVectorStore', () => {
     }
     expect(urls.filter((u) => u.endsWith('manifest.json'))).toHaveLength(1);
 
-    // nprobe 1: one partition and one fragment per new query.
+    // nprobe 1: one partition, its fragment table (fetched beside it) and one fragment; no keyword chunk.
     const { urls: one, fetchImpl: oneFetch } = recordingFetch();
     const narrow = await StaticVectorStore.open(MANIFEST, { nprobe: 1, cacheName: false, fetch: oneFetch });
     await narrow.query({ queryEmbedding: await embedModel.getQueryEmbedding(QUESTIONS[0]!), similarityTopK: 2 });
     expect(one.filter((u) => u.includes('/partitions/'))).toHaveLength(1);
+    expect(one.filter((u) => u.includes('/tables/'))).toHaveLength(1);
     expect(one.filter((u) => u.includes('/fragments/'))).toHaveLength(1);
+    expect(one.filter((u) => u.includes('/keywords/'))).toHaveLength(0);
     // The same query again is answered from memory.
     const before = one.length;
     await narrow.query({ queryEmbedding: await embedModel.getQueryEmbedding(QUESTIONS[0]!), similarityTopK: 2 });
     expect(one.length).toBe(before);
     expect(foreignRequests()).toEqual([]);
+  });
+
+  test('keyword queries fetch only the chunks of their terms and score as the whole snapshot does; hybrid fuses both sides as it does', async () => {
+    const whole = await VectorStoreIndex.fromSnapshot(`/${inject('siteSnapshot')}`, { vectorStore: new MemoryVectorStore(), embedModel });
+    const { urls, fetchImpl } = recordingFetch();
+    const store = await StaticVectorStore.open(MANIFEST, { nprobe: 3, cacheName: false, fetch: fetchImpl });
+    expect(store.capabilities.keyword).toBe(true);
+    const keywords = store.manifest.keywords!;
+    for (const queryStr of ['boats on the lake', 'snow in winter', 'the old stone bridge', 'market school church']) {
+      const before = urls.length;
+      // Every match (ties between equal texts may be ordered differently, so all of them, by score then id).
+      const got = await store.query({ mode: 'keyword', queryStr, similarityTopK: 20 });
+      const expected = await whole.vectorStore.query({ mode: 'keyword', queryStr, similarityTopK: 20 });
+      expect(got.length).toBeGreaterThan(0);
+      expect(byScore(got)).toEqual(byScore(expected));
+      expect(got.map((n) => n.node.text).sort()).toEqual(expected.map((n) => n.node.text).sort());
+      // Only keyword chunks (those of its terms), tables and fragments: no partition.
+      const fetched = urls.slice(before);
+      expect(fetched.filter((u) => u.includes('/partitions/'))).toEqual([]);
+      const chunkFiles = new Set(fetched.filter((u) => u.includes('/keywords/')));
+      expect(chunkFiles.size).toBeLessThanOrEqual(keywords.chunks.length);
+    }
+    // A word no page has: nothing, and no error.
+    expect(await store.query({ mode: 'keyword', queryStr: 'zeppelin', similarityTopK: 3 })).toEqual([]);
+
+    for (const question of ['Where do the boats go?', 'snow on the mountain in winter']) {
+      const queryEmbedding = await embedModel.getQueryEmbedding(question);
+      const got = await store.query({ mode: 'hybrid', queryStr: question, queryEmbedding, similarityTopK: 3 });
+      const expected = await whole.vectorStore.query({ mode: 'hybrid', queryStr: question, queryEmbedding, similarityTopK: 3, exact: true });
+      expect(ids(got)).toEqual(ids(expected));
+      got.forEach((n, i) => expect(Math.abs(n.score - expected[i]!.score)).toBeLessThan(0.05));
+    }
+  });
+
+  test('metadata filters: vector, keyword and hybrid queries keep the best rows that pass, in rank order', async () => {
+    const whole = await VectorStoreIndex.fromSnapshot(`/${inject('siteSnapshot')}`, { vectorStore: new MemoryVectorStore(), embedModel });
+    const store = await StaticVectorStore.open(MANIFEST, { nprobe: 3, cacheName: false });
+    const passes = (filters: MetadataFilters) => (n: NodeWithScore) => matchesFilters(n.node.metadata, filters);
+    const markdown = { filters: [{ key: 'file_type', value: 'text/markdown', operator: '==' as const }] };
+    const notGuide = { filters: [{ key: 'file_path', value: ['guide/intro.md', 'guide/seasons.md'], operator: 'nin' as const }] };
+    for (const filters of [markdown, notGuide]) {
+      for (const question of ['Where do the boats go?', 'the river in spring']) {
+        const queryEmbedding = await embedModel.getQueryEmbedding(question);
+        // The static index's own ranking (int8 codes), with the rows that fail left out.
+        const vector = await store.query({ queryEmbedding, similarityTopK: 3, filters });
+        expect(ids(vector)).toEqual(ids((await store.query({ queryEmbedding, similarityTopK: 20 })).filter(passes(filters)).slice(0, 3)));
+        expect(vector.length).toBeGreaterThan(0);
+        const keyword = await store.query({ mode: 'keyword', queryStr: question, similarityTopK: 20, filters });
+        expect(byScore(keyword)).toEqual(byScore(await whole.vectorStore.query({ mode: 'keyword', queryStr: question, similarityTopK: 20, filters })));
+        // Hybrid: the two filtered sides (depth 12 for a top-3), fused as every store fuses them.
+        const hybrid = await store.query({ mode: 'hybrid', queryStr: question, queryEmbedding, similarityTopK: 3, filters });
+        const sides = [await store.query({ queryEmbedding, similarityTopK: 12, filters }), await store.query({ mode: 'keyword', queryStr: question, similarityTopK: 12, filters })];
+        const fused = fuseResults(sides.map((side) => side.map((n) => ({ key: n.node.id, item: n, score: n.score }))), { mode: 'relative_score', weights: [0.5, 0.5], k: 3 });
+        expect(hybrid.map((n) => [n.node.id, n.score])).toEqual(fused.map((f) => [f.item.node.id, f.score]));
+        for (const n of [...vector, ...keyword, ...hybrid]) {
+          if (filters === markdown) expect(n.node.metadata.file_type).toBe('text/markdown');
+          else expect(String(n.node.metadata.file_path).startsWith('guide/')).toBe(false);
+        }
+      }
+    }
+    // A filter nothing passes: every candidate is looked at, nothing is returned.
+    const none = { filters: [{ key: 'file_type', value: 'application/pdf', operator: '==' as const }] };
+    expect(await store.query({ queryEmbedding: await embedModel.getQueryEmbedding('boats'), similarityTopK: 3, filters: none })).toEqual([]);
   });
 
   test('the Cache API keeps fetched files for the next visit; prefetch() makes every later query local', async () => {
@@ -68,13 +138,22 @@ describe('StaticVectorStore', () => {
     expect(ids(await again.query({ queryEmbedding, similarityTopK: 2 }))).toEqual(ids(answer));
     expect(urls.filter((u) => !u.endsWith('manifest.json'))).toEqual([]);
 
-    const progress: number[] = [];
+    const progress: { done: number; total?: number }[] = [];
     const offline = recordingFetch();
     const store = await StaticVectorStore.open(MANIFEST, { nprobe: 3, cacheName: false, fetch: offline.fetchImpl });
-    await store.prefetch({ onProgress: (p) => progress.push(p.done) });
-    expect(progress.at(-1)).toBe(3);
+    await store.prefetch({ onProgress: (p) => progress.push(p) });
+    // Every file once: partitions, tables, fragments, keyword chunks.
+    const files = offline.urls.filter((u) => !u.endsWith('manifest.json'));
+    expect(new Set(files).size).toBe(files.length);
+    expect(progress.map((p) => p.done)).toEqual(files.map((_, i) => i + 1));
+    expect(progress.at(-1)!.total).toBe(files.length);
+    for (const folder of ['/partitions/', '/tables/', '/fragments/', '/keywords/']) expect(files.some((u) => u.includes(folder))).toBe(true);
     const fetched = offline.urls.length;
-    for (const question of QUESTIONS) await store.query({ queryEmbedding: await embedModel.getQueryEmbedding(question), similarityTopK: 3 });
+    for (const question of QUESTIONS) {
+      const queryEmbedding = await embedModel.getQueryEmbedding(question);
+      await store.query({ queryEmbedding, similarityTopK: 3 });
+      await store.query({ mode: 'hybrid', queryStr: question, queryEmbedding, similarityTopK: 3 });
+    }
     expect(offline.urls.length).toBe(fetched);
     expect((await store.listRefDocs()).map((d) => d.id).sort()).toEqual((await (await VectorStoreIndex.fromSnapshot(`/${inject('siteSnapshot')}`, { vectorStore: new MemoryVectorStore(), embedModel })).vectorStore.listRefDocs()).map((d) => d.id).sort());
     await caches.delete(cacheName);
@@ -167,7 +246,7 @@ describe('StaticVectorStore', () => {
     expect(next).toHaveLength(2);
   });
 
-  test('a RAG query on it streams an answer with its sources; it is read-only and answers vector queries only', async () => {
+  test('a RAG query on it streams an answer with its sources; it is read-only; an index built without keywords answers vector queries only', async () => {
     const index = await VectorStoreIndex.fromStaticIndex(MANIFEST, { embedModel, nprobe: 2, cacheName: false });
     const store = index.vectorStore as StaticVectorStore;
     expect(store).toBeInstanceOf(StaticVectorStore);
@@ -179,7 +258,13 @@ describe('StaticVectorStore', () => {
     expect(deltas).toBeGreaterThan(0);
     await expect(store.add()).rejects.toBeInstanceOf(InvalidStateError);
     await expect(store.delete()).rejects.toBeInstanceOf(InvalidStateError);
-    await expect(store.query({ mode: 'keyword', queryStr: 'boats', similarityTopK: 2 })).rejects.toBeInstanceOf(NotImplementedError);
+    const hybrid = await index.asRetriever({ mode: 'hybrid', similarityTopK: 2 }).retrieve('boats on the lake');
+    expect(hybrid.map((n) => n.node.refDocId)).toContain('blog/2026/boats.html');
+    // static-site-2 is built with --no-keywords.
+    const vectorOnly = await StaticVectorStore.open('/models/fixtures/static-site-2/manifest.json', { cacheName: false });
+    expect(vectorOnly.capabilities.keyword).toBe(false);
+    await expect(vectorOnly.query({ mode: 'keyword', queryStr: 'boats', similarityTopK: 2 })).rejects.toThrow(NotImplementedError);
+    await expect(vectorOnly.query({ mode: 'keyword', queryStr: 'boats', similarityTopK: 2 })).rejects.toThrow(/built without keywords \(--no-keywords\)/);
     await expect(StaticVectorStore.open(new URL('/not-found/manifest.json', inject('sseServer')))).rejects.toThrow(/not-found\/manifest\.json answered 404/);
     // The dev server's fallback page where a manifest should be.
     await expect(StaticVectorStore.open('/models/fixtures/static-site/no-manifest.json')).rejects.toThrow(/no-manifest\.json is an HTML page/);

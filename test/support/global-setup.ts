@@ -33,8 +33,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The same folder as a partitioned static index, 3 partitions (served at /models/fixtures/static/).
   const partitioned = await runCli(['build-index', 'test/fixtures/site', '--out', STATIC_INDEX, '--partitioned', '--partitions', '3', '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache'], io);
   if (partitioned !== 0) throw new Error(`pagerag build-index --partitioned failed (${partitioned}):\n${output.join('')}`);
-  // A later deploy of the same site: other partitions, other files.
-  const redeployed = await runCli(['build-index', 'test/fixtures/site', '--out', `${STATIC_INDEX}-2`, '--partitioned', '--partitions', '2', '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache'], io);
+  // A later deploy of the same site: other partitions, other files (and no keyword chunks).
+  const redeployed = await runCli(['build-index', 'test/fixtures/site', '--out', `${STATIC_INDEX}-2`, '--partitioned', '--partitions', '2', '--no-keywords', '--model', 'fixtures/bert-tiny', '--models-dir', 'models', '--no-cache'], io);
   if (redeployed !== 0) throw new Error(`pagerag build-index --partitioned failed (${redeployed}):\n${output.join('')}`);
   const sse = await startSseServer();
   project.provide('sseServer', sse.url);
