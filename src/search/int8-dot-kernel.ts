@@ -1,10 +1,13 @@
 /**
- * A WebAssembly SIMD kernel for int8 dot products, assembled from bytes here (no build step, no
- * binary file): `dots(query, base, rows, dims, out)` writes one int32 dot product per row.
- *
- * Per 16 dimensions it sign-extends int8 lanes to int16 and uses `i32x4.dot_i16x8_s`, which is
- * what makes the first stage of a search about 20× faster than a float32 scan in JavaScript.
- * `dims` must be a multiple of 16 (rows are zero-padded to it).
+ * WebAssembly SIMD kernels for the first stages of a search, assembled from bytes here (no build
+ * step, no binary file):
+ * - `dots(query, base, rows, dims, out)` writes one int32 dot product of int8 codes per row. Per 16
+ *   dimensions it sign-extends int8 lanes to int16 and uses `i32x4.dot_i16x8_s`, which makes it
+ *   about 20× faster than a float32 scan in JavaScript. `dims` must be a multiple of 16 (rows are
+ *   zero-padded to it). `dotsAt(query, base, count, dims, list)` does the same for the rows listed.
+ * - `hamming(query, base, rows, bytes, out)` writes one int32 Hamming distance between 1-bit codes
+ *   per row (`i8x16.popcnt` of the XOR): an eighth of int8's memory traffic. `bytes` must be a
+ *   multiple of 16 and at most {@link MAX_HAMMING_BYTES} (byte lanes count up to 255).
  */
 
 // LEB128 encodings, as the binary format wants them.
@@ -32,6 +35,9 @@ const name = (text: string) => [...uleb(text.length), ...new TextEncoder().encod
 // Opcodes used by the kernel.
 const I32 = 0x7f;
 const V128 = 0x7b;
+/** Per-lane counts of up to 8 bits per 16-byte step stay below 256 for 31 steps. */
+export const MAX_HAMMING_BYTES = 31 * 16;
+
 const op = {
   block: 0x02,
   loop: 0x03,
@@ -44,6 +50,8 @@ const op = {
   i32Add: 0x6a,
   i32GeU: 0x4f,
   i32LtU: 0x49,
+  i32Mul: 0x6c,
+  i32Load: 0x28,
   i32Store: 0x36,
 };
 const simd = (code: number, ...immediates: number[]) => [0xfd, ...uleb(code), ...immediates];
@@ -54,21 +62,31 @@ const extendHighS = simd(0x88); // i16x8.extend_high_i8x16_s
 const dotI16 = simd(0xba); // i32x4.dot_i16x8_s
 const i32x4Add = simd(0xae);
 const extractLane = (lane: number) => simd(0x1b, lane); // i32x4.extract_lane
+const v128Xor = simd(0x51);
+const popcnt = simd(0x62); // i8x16.popcnt
+const i8x16Add = simd(0x6e);
+const widenPairsU8 = simd(0x7d); // i16x8.extadd_pairwise_i8x16_u
+const widenPairsU16 = simd(0x7f); // i32x4.extadd_pairwise_i16x8_u
 
 // Parameters 0..4: query, base, rows, dims, out. Locals: 5 row, 6 p, 7 qp, 8 end (i32); 9 acc, 10 a, 11 b (v128).
 const [Q, BASE, ROWS, DIMS, OUT, ROW, P, QP, END, ACC, A, B] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
 const get = (i: number) => [op.localGet, i];
 const set = (i: number) => [op.localSet, i];
 
-const body = [
-  ...vector([
-    [4, I32],
-    [3, V128],
-  ]),
-  ...get(BASE), ...set(P),
-  op.block, 0x40,
-  op.loop, 0x40,
-  ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
+/** Stores the sum of `ACC`'s four i32 lanes at `out`, then moves `out` and `row` on. */
+const storeLaneSum = [
+  ...get(OUT),
+  ...get(ACC), ...extractLane(0),
+  ...get(ACC), ...extractLane(1), op.i32Add,
+  ...get(ACC), ...extractLane(2), op.i32Add,
+  ...get(ACC), ...extractLane(3), op.i32Add,
+  op.i32Store, 2, 0,
+  ...get(OUT), op.i32Const, 4, op.i32Add, ...set(OUT),
+  ...get(ROW), op.i32Const, 1, op.i32Add, ...set(ROW),
+];
+
+/** Dot product of the int8 row at P with the query, into ACC (P ends past the row). */
+const dotRow = [
   ...v128ConstZero, ...set(ACC),
   ...get(Q), ...set(QP),
   ...get(P), ...get(DIMS), op.i32Add, ...set(END),
@@ -83,33 +101,85 @@ const body = [
   ...get(QP), op.i32Const, 16, op.i32Add, ...set(QP),
   ...get(P), ...get(END), op.i32LtU, op.brIf, 0,
   op.end,
-  ...get(OUT),
-  ...get(ACC), ...extractLane(0),
-  ...get(ACC), ...extractLane(1), op.i32Add,
-  ...get(ACC), ...extractLane(2), op.i32Add,
-  ...get(ACC), ...extractLane(3), op.i32Add,
-  op.i32Store, 2, 0,
-  ...get(OUT), op.i32Const, 4, op.i32Add, ...set(OUT),
-  ...get(ROW), op.i32Const, 1, op.i32Add, ...set(ROW),
+];
+
+const locals = vector([
+  [4, I32],
+  [3, V128],
+]);
+
+const dotsBody = [
+  ...locals,
+  ...get(BASE), ...set(P),
+  op.block, 0x40,
+  op.loop, 0x40,
+  ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
+  ...dotRow,
+  ...storeLaneSum,
   op.br, 0,
   op.end,
   op.end,
   op.end,
 ];
 
-/** The module's bytes: imports memory `env.memory`, exports `dots`. */
+// dotsAt(query, base, count, dims, list): the rows whose numbers `list` holds (int32), each dot
+// product written over its row number, so a shortlist costs one call instead of one per row.
+const dotsAtBody = [
+  ...locals,
+  op.block, 0x40,
+  op.loop, 0x40,
+  ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
+  ...get(OUT), op.i32Load, 2, 0, ...get(DIMS), op.i32Mul, ...get(BASE), op.i32Add, ...set(P),
+  ...dotRow,
+  ...storeLaneSum,
+  op.br, 0,
+  op.end,
+  op.end,
+  op.end,
+];
+
+// The same loop over 1-bit codes (DIMS is their length in bytes): popcount of query XOR row, per
+// byte lane, summed across lanes at the end of the row.
+const hammingBody = [
+  ...locals,
+  ...get(BASE), ...set(P),
+  op.block, 0x40,
+  op.loop, 0x40,
+  ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
+  ...v128ConstZero, ...set(ACC),
+  ...get(Q), ...set(QP),
+  ...get(P), ...get(DIMS), op.i32Add, ...set(END),
+  op.loop, 0x40,
+  ...get(ACC),
+  ...get(P), ...v128Load, ...get(QP), ...v128Load, ...v128Xor, ...popcnt,
+  ...i8x16Add, ...set(ACC),
+  ...get(P), op.i32Const, 16, op.i32Add, ...set(P),
+  ...get(QP), op.i32Const, 16, op.i32Add, ...set(QP),
+  ...get(P), ...get(END), op.i32LtU, op.brIf, 0,
+  op.end,
+  ...get(ACC), ...widenPairsU8, ...widenPairsU16, ...set(ACC),
+  ...storeLaneSum,
+  op.br, 0,
+  op.end,
+  op.end,
+  op.end,
+];
+
+/** The module's bytes: imports memory `env.memory`, exports `dots` and `hamming`. */
 export const INT8_DOT_WASM = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32], [I32]]), 0]])),
   ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-  ...section(3, vector([[0]])),
-  ...section(7, vector([[...name('dots'), 0x00, 0]])),
-  ...section(10, vector([[...uleb(body.length), ...body]])),
+  ...section(3, vector([[0], [0], [0]])),
+  ...section(7, vector([[...name('dots'), 0x00, 0], [...name('hamming'), 0x00, 1], [...name('dotsAt'), 0x00, 2]])),
+  ...section(10, vector([dotsBody, hammingBody, dotsAtBody].map((body) => [...uleb(body.length), ...body]))),
 ]);
 
 export interface Int8DotKernel {
   readonly memory: WebAssembly.Memory;
   dots(query: number, base: number, rows: number, dims: number, out: number): void;
+  hamming(query: number, base: number, rows: number, bytes: number, out: number): void;
+  dotsAt(query: number, base: number, count: number, dims: number, list: number): void;
 }
 
 let compiled: Promise<WebAssembly.Module | undefined> | undefined;
@@ -135,7 +205,8 @@ export function compileInt8DotKernel(): Promise<WebAssembly.Module | undefined> 
 export function createInt8DotKernel(module: WebAssembly.Module, pages: number): Int8DotKernel {
   const memory = new WebAssembly.Memory({ initial: pages });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return { memory, dots: instance.exports.dots as Int8DotKernel['dots'] };
+  const { dots, hamming, dotsAt } = instance.exports as unknown as Omit<Int8DotKernel, 'memory'>;
+  return { memory, dots, hamming, dotsAt };
 }
 
 /** {@link createInt8DotKernel} once the module is compiled; `undefined` without WebAssembly SIMD. */

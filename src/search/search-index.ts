@@ -51,7 +51,7 @@ export class SearchIndex<R extends SearchRow> {
   /** An empty index for vectors of `dimensions`, with the int8 first pass where WebAssembly SIMD is available. */
   static async create<R extends SearchRow>(dimensions: number, capacity: number, bm25: BM25Params = {}): Promise<SearchIndex<R>> {
     const module = await compileInt8DotKernel();
-    // Made when the matrix first grows large enough for two stages: a small store holds no wasm memory.
+    // Made when the matrix first grows large enough for the staged search: a small store holds no wasm memory.
     const int8 = module && (() => new Int8Index(createInt8DotKernel(module, 1), dimensions));
     return new SearchIndex<R>(new VectorMatrix<R>(dimensions, capacity, int8), bm25);
   }

@@ -151,10 +151,11 @@ export function queryTerms(query: string): Map<string, number> {
 }
 
 /**
- * BM25 score of every row that holds a query term (slot → score), from the chunks of its terms;
- * the same arithmetic, in the same order, as BM25Index.search, so the scores are identical.
+ * BM25 scores (by slot) of the rows that hold a query term, and which rows those are (`touched`),
+ * from the chunks of its terms; the same arithmetic, in the same order, as BM25Index.search, so the
+ * scores are identical.
  */
-export function scoreKeywords(terms: Map<string, number>, keywords: StaticKeywords, rows: number, chunkOfTerm: (term: string) => KeywordChunk | undefined): Map<number, number> {
+export function scoreKeywords(terms: Map<string, number>, keywords: StaticKeywords, rows: number, chunkOfTerm: (term: string) => KeywordChunk | undefined): { scores: Float64Array; touched: number[] } {
   const scores = new Float64Array(rows);
   const touched: number[] = [];
   const average = keywords.totalLength / rows;
@@ -187,5 +188,5 @@ export function scoreKeywords(terms: Map<string, number>, keywords: StaticKeywor
       scores[slot]! += weight * idf * (tf / norm);
     }
   }
-  return new Map(touched.map((slot) => [slot, scores[slot]!]));
+  return { scores, touched };
 }

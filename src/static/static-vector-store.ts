@@ -199,10 +199,10 @@ export class StaticVectorStore implements VectorStore {
     const terms = queryTerms(queryStr);
     const chunkIndexes = [...new Set([...terms.keys()].map((term) => chunkOf(keywords, term)).filter((c) => c >= 0))];
     const chunks = new Map(await inParallel(chunkIndexes, async (c) => [c, await this.keywordChunk(deployment, c, signal)] as const));
-    const scores = scoreKeywords(terms, keywords, deployment.manifest.counts.nodes, (term) => chunks.get(chunkOf(keywords, term)));
-    if (scores.size === 0) return [];
-    const top = new TopK(Math.min(limit, scores.size));
-    for (const [slot, score] of scores) top.push(slot, score);
+    const { scores, touched } = scoreKeywords(terms, keywords, deployment.manifest.counts.nodes, (term) => chunks.get(chunkOf(keywords, term)));
+    if (touched.length === 0) return [];
+    const top = new TopK(Math.min(limit, touched.length));
+    for (const slot of touched) top.push(slot, scores[slot]!);
     return top.sorted().map(({ row, score }) => ({ slot: row, score }));
   }
 

@@ -48,8 +48,8 @@ export interface VectorStoreQuery {
   similarityTopK: number;
   filters?: MetadataFilters;
   /**
-   * Vector side: scan float32 only. Otherwise indexes of 2,048 rows or more are searched in two
-   * stages (int8 SIMD shortlist, float32 re-rank), which returns the same top-k in all but rare
+   * Vector side: scan float32 only. Otherwise indexes of 2,048 rows or more are searched in stages
+   * (1-bit and int8 SIMD shortlists, float32 re-rank), which returns the same top-k in all but rare
    * near-ties.
    * @default false
    */

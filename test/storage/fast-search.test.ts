@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { INT8_DOT_WASM, instantiateInt8DotKernel } from '../../src/search/int8-dot-kernel.js';
+import { INT8_DOT_WASM, MAX_HAMMING_BYTES, instantiateInt8DotKernel } from '../../src/search/int8-dot-kernel.js';
 import { Int8Index } from '../../src/search/int8-index.js';
 import { VectorMatrix } from '../../src/search/vector-matrix.js';
 import { clusteredVectors } from '../support/vectors.js';
@@ -29,21 +29,58 @@ describe('int8 SIMD kernel', () => {
     }
     kernel.dots(0, base, rows, dims, 8192);
     expect(Array.from(new Int32Array(kernel.memory.buffer, 8192, rows))).toEqual(expected);
+    // dotsAt: the listed rows only, in the list's order, each result over its row number.
+    new Int32Array(kernel.memory.buffer, 12288, 4).set([3, 0, 4, 3]);
+    kernel.dotsAt(0, base, 4, dims, 12288);
+    expect(Array.from(new Int32Array(kernel.memory.buffer, 12288, 4))).toEqual([expected[3], expected[0], expected[4], expected[3]]);
+  });
+
+  test('hamming: exact popcounts of query XOR row over 1-bit codes, every byte value, up to the longest code', async () => {
+    const kernel = (await instantiateInt8DotKernel(4))!;
+    const bytes = new Uint8Array(kernel.memory.buffer);
+    const popcount = (b: number) => b.toString(2).split('').filter((c) => c === '1').length;
+    for (const length of [16, 48, MAX_HAMMING_BYTES]) {
+      const rows = 9;
+      const base = 4096;
+      for (let i = 0; i < length; i++) bytes[i] = (i * 37 + 11) & 0xff;
+      const expected: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        let distance = 0;
+        for (let i = 0; i < length; i++) {
+          // Row 0 is all ones, row 1 equals the query, the rest vary.
+          const value = r === 0 ? 0xff : r === 1 ? bytes[i]! : (r * 91 + i * 53) & 0xff;
+          bytes[base + r * length + i] = value;
+          distance += popcount(value ^ bytes[i]!);
+        }
+        expected.push(distance);
+      }
+      kernel.hamming(0, base, rows, length, 65536);
+      const got = Array.from(new Int32Array(kernel.memory.buffer, 65536, rows));
+      expect(got).toEqual(expected);
+      expect(got[1]).toBe(0);
+    }
   });
 });
 
-describe('two-stage search (int8 shortlist, float32 re-rank)', () => {
+describe('staged search (1-bit and int8 shortlists, float32 re-rank)', () => {
   test('returns the same top-10 as exact float32 search on a fixed seeded set', async () => {
     const dims = 384;
     const rows = 20_000;
     const { vectors, queries } = clusteredVectors({ rows, dims, queries: 50, clusters: 64, seed: 7 });
     const kernel = (await instantiateInt8DotKernel(1))!;
-    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: { i: number } }>(dims, rows, new Int8Index(kernel, dims));
+    const int8 = new Int8Index(kernel, dims);
+    expect(int8.bitBytes).toBe(48);
+    const passes = { hamming: 0, dots: 0 };
+    const [hamming, dots] = [int8.hamming.bind(int8), int8.dots.bind(int8)];
+    int8.hamming = (...args) => (passes.hamming++, hamming(...args));
+    int8.dots = (...args) => (passes.dots++, dots(...args));
+    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: { i: number } }>(dims, rows, int8);
     matrix.append(
       Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i % 500}`, metadata: { i } })),
       vectors,
     );
     expect(matrix.hasInt8).toBe(true);
+    await matrix.whenInt8Ready();
     let same = 0;
     let total = 0;
     for (const query of queries) {
@@ -54,13 +91,27 @@ describe('two-stage search (int8 shortlist, float32 re-rank)', () => {
     }
     const recall = same / total;
     expect(recall).toBeGreaterThanOrEqual(0.99);
+    // Without filters every query took the 1-bit pass, never the full int8 scan.
+    expect(passes).toEqual({ hamming: queries.length, dots: 0 });
 
-    // Filters and deletions apply in the fast path too.
+    // Filters take the int8 pass over every row, and apply; deletions apply in both.
     const filtered = matrix.search(queries[0]!, 5, { accept: (info) => (info.metadata.i as number) % 2 === 0 });
     expect(filtered.every((r) => (r.info.metadata.i as number) % 2 === 0)).toBe(true);
+    expect(passes.dots).toBe(1);
     const top = matrix.search(queries[0]!, 1)[0]!;
     matrix.removeRefDoc(top.info.refDocId);
     expect(matrix.search(queries[0]!, 50).some((r) => r.info.refDocId === top.info.refDocId)).toBe(false);
+
+    // Deleting 30% of the documents squeezes the matrix: the codes move with their rows.
+    for (let d = 100; d < 250; d++) matrix.removeRefDoc(`d${d}`);
+    same = 0;
+    for (const query of queries) {
+      const exact = matrix.search(query, 10, { exact: true }).map((r) => r.info.nodeId);
+      const fast = matrix.search(query, 10).map((r) => r.info.nodeId);
+      expect(fast.every((id) => Number(id.slice(1)) % 500 < 100 || Number(id.slice(1)) % 500 >= 250)).toBe(true);
+      same += fast.filter((id) => exact.includes(id)).length;
+    }
+    expect(same / total).toBeGreaterThanOrEqual(0.99);
   });
 });
 
@@ -73,8 +124,8 @@ describe('int8 codes made in the background (an index that opens large)', () => 
     let firstPasses = 0;
     const makeInt8 = () => {
       const index = new Int8Index(kernel, dims);
-      const dots = index.dots.bind(index);
-      index.dots = (...args) => (firstPasses++, dots(...args));
+      const hamming = index.hamming.bind(index);
+      index.hamming = (...args) => (firstPasses++, hamming(...args));
       return index;
     };
     const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>(dims, 16, makeInt8);
