@@ -108,62 +108,46 @@ const locals = vector([
   [3, V128],
 ]);
 
-const dotsBody = [
+/** A function over rows: `start`, then per row `perRow` (leaving its result in ACC), whose lane sum is stored at OUT. */
+const overRows = (start: number[], perRow: number[]) => [
   ...locals,
-  ...get(BASE), ...set(P),
+  ...start,
   op.block, 0x40,
   op.loop, 0x40,
   ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
-  ...dotRow,
+  ...perRow,
   ...storeLaneSum,
   op.br, 0,
   op.end,
   op.end,
   op.end,
 ];
+
+const dotsBody = overRows([...get(BASE), ...set(P)], dotRow);
 
 // dotsAt(query, base, count, dims, list): the rows whose numbers `list` holds (int32), each dot
 // product written over its row number, so a shortlist costs one call instead of one per row.
-const dotsAtBody = [
-  ...locals,
-  op.block, 0x40,
-  op.loop, 0x40,
-  ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
-  ...get(OUT), op.i32Load, 2, 0, ...get(DIMS), op.i32Mul, ...get(BASE), op.i32Add, ...set(P),
-  ...dotRow,
-  ...storeLaneSum,
-  op.br, 0,
-  op.end,
-  op.end,
-  op.end,
-];
+const dotsAtBody = overRows([], [...get(OUT), op.i32Load, 2, 0, ...get(DIMS), op.i32Mul, ...get(BASE), op.i32Add, ...set(P), ...dotRow]);
 
-// The same loop over 1-bit codes (DIMS is their length in bytes): popcount of query XOR row, per
-// byte lane, summed across lanes at the end of the row.
-const hammingBody = [
-  ...locals,
-  ...get(BASE), ...set(P),
-  op.block, 0x40,
-  op.loop, 0x40,
-  ...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1,
-  ...v128ConstZero, ...set(ACC),
-  ...get(Q), ...set(QP),
-  ...get(P), ...get(DIMS), op.i32Add, ...set(END),
-  op.loop, 0x40,
-  ...get(ACC),
-  ...get(P), ...v128Load, ...get(QP), ...v128Load, ...v128Xor, ...popcnt,
-  ...i8x16Add, ...set(ACC),
-  ...get(P), op.i32Const, 16, op.i32Add, ...set(P),
-  ...get(QP), op.i32Const, 16, op.i32Add, ...set(QP),
-  ...get(P), ...get(END), op.i32LtU, op.brIf, 0,
-  op.end,
-  ...get(ACC), ...widenPairsU8, ...widenPairsU16, ...set(ACC),
-  ...storeLaneSum,
-  op.br, 0,
-  op.end,
-  op.end,
-  op.end,
-];
+// hamming: the same loop over 1-bit codes (DIMS is their length in bytes): popcount of query XOR
+// row per byte lane, the lanes widened and summed at the end of the row.
+const hammingBody = overRows(
+  [...get(BASE), ...set(P)],
+  [
+    ...v128ConstZero, ...set(ACC),
+    ...get(Q), ...set(QP),
+    ...get(P), ...get(DIMS), op.i32Add, ...set(END),
+    op.loop, 0x40,
+    ...get(ACC),
+    ...get(P), ...v128Load, ...get(QP), ...v128Load, ...v128Xor, ...popcnt,
+    ...i8x16Add, ...set(ACC),
+    ...get(P), op.i32Const, 16, op.i32Add, ...set(P),
+    ...get(QP), op.i32Const, 16, op.i32Add, ...set(QP),
+    ...get(P), ...get(END), op.i32LtU, op.brIf, 0,
+    op.end,
+    ...get(ACC), ...widenPairsU8, ...widenPairsU16, ...set(ACC),
+  ],
+);
 
 /** The module's bytes: imports memory `env.memory`, exports `dots` and `hamming`. */
 export const INT8_DOT_WASM = new Uint8Array([

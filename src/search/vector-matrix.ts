@@ -13,6 +13,8 @@ export interface SearchOptions<R> {
   exact?: boolean;
   /** Shortlist size re-ranked in float32 after the int8 pass. @default max(10 × k, 100) */
   rerank?: number;
+  /** The 1-bit first pass; false scans every int8 code instead (the two-stage search before it: the benchmark's same-run baseline). @default true */
+  bits?: boolean;
 }
 
 /** Below this many rows the exact scan is as fast as the staged search. */
@@ -192,7 +194,7 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       const rerank = Math.max(options.rerank ?? Math.max(10 * k, 100), want);
       const shortlist = new TopK(rerank);
       const norms = this.inverseNorms;
-      if (!accept && this.int8.bitBytes > 0) {
+      if (!accept && options.bits !== false && this.int8.bitBytes > 0) {
         // Three stages: Hamming distances of 1-bit codes keep the closest `wide` rows (an eighth
         // of the int8 scan's memory traffic), int8 dot products keep `rerank` of those.
         const wide = this.closestByBits(query, Math.max(BITS_CANDIDATES_PER_RERANKED * rerank, Math.ceil(count / BITS_ROWS_PER_CANDIDATE)));

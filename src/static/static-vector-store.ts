@@ -158,13 +158,16 @@ export class StaticVectorStore implements VectorStore {
       mode === 'vector' ? undefined : this.keywordHits(query.queryStr!, limit, deployment, signal),
     ]);
     if (!plan) return this.withNodes((vector ?? keyword)!, k, filters, deployment, signal);
-    // Hybrid: each side's top `depth` that passes the filters, fused as SearchIndex fuses them.
-    const sides = filters
-      ? await Promise.all([vector!, keyword!].map(async (hits) => (await this.withNodes(hits, depth, filters, deployment, signal)).map((n) => ({ key: n.node.id, item: n, score: n.score }))))
-      : undefined;
-    if (sides) return fuseResults(sides, { mode: 'relative_score', weights: plan.weights, k }).map(({ item, score }) => ({ node: item.node, score }));
-    const fused = fuseResults([vector!, keyword!].map((hits) => hits.map((hit) => ({ key: String(hit.slot), item: hit, score: hit.score }))), { mode: 'relative_score', weights: plan.weights, k });
-    return this.withNodes(fused.map(({ item, score }) => ({ slot: item.slot, score })), k, undefined, deployment, signal);
+    const { weights } = plan;
+    if (filters) {
+      // Each side's top `depth` that passes the filters (which needs their nodes), fused as SearchIndex fuses them.
+      const sides = await Promise.all([vector!, keyword!].map((hits) => this.withNodes(hits, depth, filters, deployment, signal)));
+      const fused = fuseResults(sides.map((side) => side.map((n) => ({ key: n.node.id, item: n.node, score: n.score }))), { mode: 'relative_score', weights, k });
+      return fused.map(({ item, score }) => ({ node: item, score }));
+    }
+    // Fused on the ranks alone: only the final top-k's texts are fetched.
+    const fused = fuseResults([vector!, keyword!].map((hits) => hits.map((hit) => ({ key: String(hit.slot), item: hit.slot, score: hit.score }))), { mode: 'relative_score', weights, k });
+    return this.withNodes(fused.map(({ item, score }) => ({ slot: item, score })), k, undefined, deployment, signal);
   }
 
   /** The probed partitions' rows by cosine on their int8 codes, best first, at most `limit`. */
