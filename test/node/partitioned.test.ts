@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from '../../src/node/cli.js';
 import { kmeans } from '../../src/static/kmeans.js';
-import { FRAGMENT_ROWS, StaticLayout, TABLE_FRAGMENTS, decodePartition, decodeTable, fragmentPath, type StaticManifest } from '../../src/static/static-format.js';
+import { SnapshotFormatError } from '../../src/errors.js';
+import { FRAGMENT_ROWS, StaticLayout, TABLE_FRAGMENTS, checkManifest, decodePartition, decodeTable, fragmentPath, type StaticManifest } from '../../src/static/static-format.js';
 import { buildKeywordChunks, chunkOf, decodeKeywordChunk, keywordChunkPath, queryTerms, scoreKeywords } from '../../src/static/static-keywords.js';
 import { BM25Index, analyzeKeywords } from '../../src/search/bm25-index.js';
 import type { Metadata } from '../../src/schema/node.js';
@@ -124,6 +125,14 @@ describe('build-index --partitioned', () => {
     const manifest = manifestOf('tiny');
     expect(manifest.partitions.length).toBe(manifest.counts.nodes);
     expect(readdirSync(join(work, 'tiny', 'partitions'))).toHaveLength(manifest.counts.nodes);
+  });
+
+  test('a manifest of another format version, or an incomplete one, is refused with what to do', () => {
+    const manifest = manifestOf('a');
+    expect(checkManifest(manifest, 'm.json')).toBe(manifest);
+    expect(() => checkManifest({ ...manifest, version: 1 }, 'https://x/m.json')).toThrow(/https:\/\/x\/m\.json is version 1 of the partitioned index; this pagerag reads version 2\. Update pagerag, or build the index again/);
+    expect(() => checkManifest({ ...manifest, fragments: undefined }, 'm.json')).toThrow(SnapshotFormatError);
+    expect(() => checkManifest({ format: 'something-else' }, 'm.json')).toThrow(/m\.json is not a pagerag partitioned index manifest/);
   });
 
   test('--partitioned needs a folder', async () => {
