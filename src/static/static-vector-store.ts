@@ -52,7 +52,8 @@ const PARALLEL_FETCHES = 6;
  * keyword chunks of its terms and ranks by BM25; a hybrid query does both and fuses them as the
  * local stores do. Then only the text fragments (16 rows each) that hold the top-k are fetched.
  * Every file is checked against the SHA-256 the manifest vouches for; a file that fails is
- * refused, never used. Metadata filters are tested on the fragments, in rank order.
+ * refused, never used. Metadata filters are tested on the fragments, in rank order. Rows are
+ * ranked by their int8 codes (the files hold no float32 vectors), so `exact: true` changes nothing.
  *
  * @example
  * const index = await VectorStoreIndex.fromVectorStore(await StaticVectorStore.open('/docs-index/manifest.json'), { embedModel });
