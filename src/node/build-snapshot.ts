@@ -59,6 +59,14 @@ export interface BuildSnapshotResult {
  * const { bytes } = await buildSnapshot({ files, embedModel: new TransformersEmbedding() });
  */
 export async function buildSnapshot(options: BuildSnapshotOptions): Promise<BuildSnapshotResult> {
+  const { data, embedded, cached } = await buildSnapshotData(options);
+  const bytes = await encodeSnapshot(data, options);
+  const { header } = readSnapshotHeader(bytes);
+  return { bytes, header, embedded, cached };
+}
+
+/** What {@link buildSnapshot} encodes: the files split, embedded (or taken from the cache) and analyzed. */
+async function buildSnapshotData(options: BuildSnapshotOptions): Promise<{ data: SnapshotData; embedded: number; cached: number }> {
   const { embedModel, signal, onProgress, cacheDir } = options;
   await embedModel.load({ ...(signal && { signal }), ...(onProgress && { onProgress }) });
   // Ids from the chunk's place in its file: rebuilding unchanged files gives the same file.
@@ -103,9 +111,7 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<Buil
   const placed = new Map<string, { doc: SnapshotDocument; row: number }>();
   data.documents.reduce((row, doc) => (placed.set(doc.id, { doc, row }), row + doc.nodes.length), 0);
   for (const { document, cacheFile } of fresh) if (cacheFile) await writeCached(cacheFile, singleDocument(data, placed.get(document.id)!));
-  const bytes = await encodeSnapshot(data, options);
-  const { header } = readSnapshotHeader(bytes);
-  return { bytes, header, embedded: fresh.length, cached: documents.length - fresh.length };
+  return { data, embedded: fresh.length, cached: documents.length - fresh.length };
 }
 
 /** A cached document, ready to store; undefined when missing or unreadable (then it is embedded again). */
@@ -145,7 +151,7 @@ async function writeCached(file: string, data: SnapshotData): Promise<void> {
 
 /**
  * The files (path → bytes) of a partitioned static index of `options.files`: built as a snapshot
- * is (same pipeline, same cache), then split into partitions (`buildPartitioned`).
+ * is (same pipeline, same cache), then split into partitions (`buildPartitioned`) instead of encoded.
  */
 export async function buildPartitionedIndex(options: BuildSnapshotOptions, partitioned: BuildPartitionedOptions = {}): Promise<{ files: Map<string, Uint8Array>; manifest: StaticManifest }> {
   let data: Parameters<typeof buildPartitioned>[0];
@@ -154,13 +160,14 @@ export async function buildPartitionedIndex(options: BuildSnapshotOptions, parti
     await embedModel.load(options.onProgress ? { onProgress: options.onProgress } : {});
     data = { embedModel: { model: embedModel.modelId, dimensions: embedModel.dimensions, embedsMetadata: true, ...embedModelSettings(embedModel) }, documents: [], vectors: new Float32Array(0) };
   } else {
-    const decoded = (await decodeSnapshot((await buildSnapshot(options)).bytes)).data;
+    // What a snapshot would hold, taken before it is encoded (nothing is encoded and decoded again).
+    const { data: built } = await buildSnapshotData(options);
     data = {
-      embedModel: decoded.embedModel,
-      documents: decoded.documents.map((d) => ({ id: d.id, nodes: d.nodes.map((n) => ({ id: n.id, refDocId: d.id, text: n.text, metadata: n.metadata })) })),
-      vectors: decoded.vectors,
-      // The snapshot's BM25 rows, when its analyzer is the one queries use: the texts are not analyzed twice.
-      ...(decoded.keywordAnalyzer === ANALYZER_ID && { keywords: decoded.keywords }),
+      embedModel: built.embedModel,
+      documents: built.documents.map((d) => ({ id: d.id, nodes: d.nodes.map((n) => ({ id: n.id, refDocId: d.id, text: n.text, metadata: n.metadata })) })),
+      vectors: built.vectors,
+      // The BM25 rows made with the documents: the texts are not analyzed twice.
+      keywords: built.keywords,
     };
   }
   const files = await buildPartitioned(data, partitioned);

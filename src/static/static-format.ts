@@ -180,9 +180,7 @@ export async function buildPartitioned(
     const rows = members[c]!;
     for (let start = 0; start < rows.length; start += FRAGMENT_ROWS) {
       const bytes = utf8.encode(JSON.stringify(rows.slice(start, start + FRAGMENT_ROWS).map((row) => nodes[row]!)));
-      const hash = await sha256Hex(bytes);
-      files.set(fragmentPath(hash), bytes);
-      fragmentHashes.push(hash);
+      fragmentHashes.push((await addFile(files, fragmentPath, bytes, {})).hash);
     }
     partitions.push(await addFile(files, (hash) => `partitions/${hash.slice(0, 20)}.bin`, encodePartition(rows, input.vectors, dims), { rows: rows.length }));
   }

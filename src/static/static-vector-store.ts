@@ -201,9 +201,10 @@ export class StaticVectorStore implements VectorStore {
   private async keywordHits(queryStr: string, limit: number, deployment: Deployment, signal: AbortSignal | undefined): Promise<Hit[]> {
     const keywords = deployment.manifest.keywords!;
     const terms = queryTerms(queryStr);
-    const chunkIndexes = [...new Set([...terms.keys()].map((term) => chunkOf(keywords, term)).filter((c) => c >= 0))];
-    const chunks = new Map(await inParallel(chunkIndexes, async (c) => [c, await this.keywordChunk(deployment, c, signal)] as const));
-    const { scores, touched } = scoreKeywords(terms, keywords, deployment.manifest.counts.nodes, (term) => chunks.get(chunkOf(keywords, term)));
+    const chunkOfTerm = new Map([...terms.keys()].map((term) => [term, chunkOf(keywords, term)]));
+    const needed = [...new Set(chunkOfTerm.values())].filter((c) => c >= 0);
+    const chunks = new Map(await inParallel(needed, async (c) => [c, await this.keywordChunk(deployment, c, signal)] as const));
+    const { scores, touched } = scoreKeywords(terms, keywords, deployment.manifest.counts.nodes, (term) => chunks.get(chunkOfTerm.get(term)!));
     if (touched.length === 0) return [];
     const top = new TopK(Math.min(limit, touched.length));
     for (const slot of touched) top.push(slot, scores[slot]!);
@@ -223,7 +224,7 @@ export class StaticVectorStore implements VectorStore {
       slice.forEach((hit, i) => {
         const node = nodes[i]!;
         if (out.length < k && (!filters || matchesFilters(node.metadata, filters))) {
-          out.push({ node: new TextNode({ id: node.id, text: node.text, metadata: node.metadata, refDocId: node.refDocId }), score: hit.score });
+          out.push({ node: new TextNode(node), score: hit.score });
         }
       });
     }
@@ -283,7 +284,7 @@ export class StaticVectorStore implements VectorStore {
 
   async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
     const nodes = (await this.allNodes()).filter((n) => n.node.refDocId === refDocId).sort((a, b) => a.row - b.row);
-    return nodes.map((n) => new TextNode({ id: n.node.id, text: n.node.text, metadata: n.node.metadata, refDocId: n.node.refDocId }));
+    return nodes.map((n) => new TextNode(n.node));
   }
 
   /** Checks every file against its manifest hash and format; returns the problems found. */
