@@ -1,6 +1,7 @@
 // Runs a page of this repo in headless Chromium through Vite's dev server (the same launcher and
 // flags as the tests) and returns what the page leaves in `window.__results`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
@@ -52,10 +53,13 @@ export async function startDevServer() {
 
 export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs = [] }) {
   const server = await startDevServer();
-  const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS, ...chromiumArgs] });
+  // A profile on disk, not an incognito context: IndexedDB then gets a disk-sized quota (an
+  // in-memory profile refused the bench's stored million rows at 1.4 GB).
+  const profile = mkdtempSync(join(tmpdir(), 'pagerag-page-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS, ...chromiumArgs] });
   const started = Date.now();
   try {
-    const page = await browser.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
       if (message.text().startsWith('[')) console.log(message.text());
     });
@@ -71,10 +75,12 @@ export async function runPage({ page: path, query = {}, timeoutMs, chromiumArgs 
       if (!results) throw error;
       results.notes = [...(results.notes ?? []), `stopped after ${Math.round(timeoutMs / 1000)} s: the steps after the last figure did not run`];
     }
-    return { results, browser: `Chromium ${browser.version()}`, seconds: Math.round((Date.now() - started) / 1000) };
+    const version = (await page.evaluate(() => navigator.userAgent)).match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown';
+    return { results, browser: `Chromium ${version}`, seconds: Math.round((Date.now() - started) / 1000) };
   } finally {
-    await browser.close();
+    await context.close();
     await server.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 

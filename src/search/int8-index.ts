@@ -1,5 +1,6 @@
-import { MAX_HAMMING_BYTES, type Int8DotKernel } from './int8-dot-kernel.js';
+import type { Int8DotKernel } from './int8-dot-kernel.js';
 import { quantizeInt8 } from './int8-quantize.js';
+import { bitBytesOf, writeSignBits, type VectorCodes } from './vector-codes.js';
 
 const QUERY_BYTES = 65536; // first page of wasm memory: the query's int8 codes, then (at BITS_QUERY) its bits
 const BITS_QUERY = 32768;
@@ -24,8 +25,7 @@ export class Int8Index {
   ) {
     this.paddedDims = Math.ceil(dims / 16) * 16;
     if (this.paddedDims > BITS_QUERY) throw new RangeError(`Vectors of ${dims} dimensions are too long for the int8 index.`);
-    const bitBytes = Math.ceil(dims / 128) * 16;
-    this.bitBytes = bitBytes <= MAX_HAMMING_BYTES ? bitBytes : 0;
+    this.bitBytes = bitBytesOf(dims);
   }
 
   private get bitsOffset(): number {
@@ -58,6 +58,20 @@ export class Int8Index {
     const target = new Int8Array(this.kernel.memory.buffer, QUERY_BYTES + row * this.paddedDims, this.dims);
     this.scales[row] = quantizeInt8(vector, offset, this.dims, target);
     if (this.bitBytes) this.writeBits(vector, offset, this.bitsOffset + row * this.bitBytes);
+  }
+
+  /**
+   * Copies stored codes (made by the same quantizer: see {@link VectorCodes}) into rows
+   * [first, first + rows): one copy per plane where rows need no padding.
+   */
+  setCodes(first: number, codes: VectorCodes, rows = codes.scales.length): void {
+    this.reserve(first + rows);
+    const { dims, paddedDims, bitBytes } = this;
+    const buffer = this.kernel.memory.buffer;
+    if (dims === paddedDims) new Int8Array(buffer, QUERY_BYTES + first * dims, rows * dims).set(codes.int8.subarray(0, rows * dims));
+    else for (let i = 0; i < rows; i++) new Int8Array(buffer, QUERY_BYTES + (first + i) * paddedDims, dims).set(codes.int8.subarray(i * dims, (i + 1) * dims));
+    this.scales.set(codes.scales.subarray(0, rows), first);
+    if (bitBytes) new Uint8Array(buffer, this.bitsOffset + first * bitBytes, rows * bitBytes).set(codes.bits.subarray(0, rows * bitBytes));
   }
 
   /** Moves a row (the matrix squeezes out deleted rows). */
@@ -112,14 +126,7 @@ export class Int8Index {
     return quantizeInt8(query, 0, this.dims, q);
   }
 
-  /**
-   * Bit d of the code is set where component d is positive (padding bits stay 0 on both sides).
-   * Setting it above the component's mean instead lost recall on SciFact's MiniLM-fixture vectors
-   * (0.980 against 0.993), so the plain sign it is, as sentence-transformers' binary quantization.
-   */
   private writeBits(vector: Float32Array, offset: number, at: number): void {
-    const bytes = new Uint8Array(this.kernel.memory.buffer, at, this.bitBytes);
-    bytes.fill(0);
-    for (let d = 0; d < this.dims; d++) if (vector[offset + d]! > 0) bytes[d >> 3]! |= 1 << (d & 7);
+    writeSignBits(vector, offset, this.dims, new Uint8Array(this.kernel.memory.buffer, at, this.bitBytes));
   }
 }

@@ -5,7 +5,8 @@ import { Int8Index } from './int8-index.js';
 import { compileInt8DotKernel, createInt8DotKernel } from './int8-dot-kernel.js';
 import type { KeywordTerms } from './keyword-codec.js';
 import { matchesFilters, type MetadataFilters } from './metadata-filters.js';
-import { VectorMatrix } from './vector-matrix.js';
+import type { VectorCodes } from './vector-codes.js';
+import { VectorMatrix, rankCandidates } from './vector-matrix.js';
 
 /** What every indexed row carries: its node, its document and the node's metadata (for filters). */
 export interface SearchRow {
@@ -32,28 +33,76 @@ export interface SearchQuery {
 }
 
 /**
+ * Reads the float32 vectors of rows (back to back, in the order given; NaN where a row is gone):
+ * what an index that keeps only codes in memory re-ranks with.
+ */
+export type ReadVectors<R> = (rows: readonly R[]) => Promise<Float32Array>;
+
+export interface SearchIndexOptions<R> {
+  /** BM25 parameters. @default { k1: 0.9, b: 0.4 } */
+  bm25?: BM25Params;
+  /**
+   * Keep only the vectors' codes in memory (see {@link VectorCodes}) and read the float32 rows a
+   * query re-ranks with this. Needs WebAssembly SIMD; without it the float32 rows stay in memory.
+   */
+  readVectors?: ReadVectors<R> | undefined;
+}
+
+/**
  * Every row of an index in memory, searchable by vector (cosine over a contiguous matrix, int8
  * SIMD first pass when large) and by keywords (BM25), or both fused. The stores keep one of these
- * beside whatever they persist; it holds no text, only rows.
+ * beside whatever they persist; it holds no text, only rows (and, for a large persisted index,
+ * only the vectors' codes: see {@link SearchIndexOptions.readVectors}).
  */
 export class SearchIndex<R extends SearchRow> {
   private readonly keywords: BM25Index<R>;
+  /**
+   * Keyword-index work not done yet, in order: an index that opens from storage defers building
+   * BM25 (a fifth of a 100k open) until a keyword query needs it or the page is idle.
+   */
+  private readonly keywordWork: (() => void)[] = [];
+  private keywordWorkScheduled = false;
   /** Which document holds each node id: node ids are unique across the index. */
   private readonly docOfNode = new Map<string, string>();
 
   private constructor(
     private readonly matrix: VectorMatrix<R>,
     bm25: BM25Params,
+    private readonly readVectors: ReadVectors<R> | undefined,
   ) {
     this.keywords = new BM25Index<R>(bm25);
   }
 
   /** An empty index for vectors of `dimensions`, with the int8 first pass where WebAssembly SIMD is available. */
-  static async create<R extends SearchRow>(dimensions: number, capacity: number, bm25: BM25Params = {}): Promise<SearchIndex<R>> {
+  static async create<R extends SearchRow>(dimensions: number, capacity: number, options: SearchIndexOptions<R> = {}): Promise<SearchIndex<R>> {
     const module = await compileInt8DotKernel();
     // Made when the matrix first grows large enough for the staged search: a small store holds no wasm memory.
     const int8 = module && (() => new Int8Index(createInt8DotKernel(module, 1), dimensions));
-    return new SearchIndex<R>(new VectorMatrix<R>(dimensions, capacity, int8), bm25);
+    const readVectors = module && options.readVectors;
+    return new SearchIndex<R>(new VectorMatrix<R>(dimensions, capacity, int8, !readVectors), options.bm25 ?? {}, readVectors);
+  }
+
+  /** Whether only the vectors' codes are in memory (rows are added with their codes). */
+  get codesOnly(): boolean {
+    return !this.matrix.floats;
+  }
+
+  /**
+   * Reads every row's float32 vector (with `readVectors`) and keeps them, so searches stop reading.
+   * Runs beside searches and writes; if rows change meanwhile it reads again (up to `attempts`
+   * times). Resolves whether the rows are held.
+   */
+  async loadFloats(attempts = 3): Promise<boolean> {
+    for (let attempt = 0; attempt < attempts && !this.matrix.floats && this.readVectors; attempt++) {
+      const version = this.matrix.version;
+      const rows = this.matrix.liveInfos();
+      const vectors = await this.readVectors(rows);
+      if (this.matrix.version !== version || this.matrix.floats) continue;
+      // A row without its vector means storage disagrees with memory: searches keep reading (verify() tells).
+      for (let i = 0; i < vectors.length; i += this.dimensions) if (Number.isNaN(vectors[i])) return false;
+      this.matrix.attachFloats(vectors);
+    }
+    return this.matrix.floats;
   }
 
   get dimensions(): number {
@@ -67,21 +116,49 @@ export class SearchIndex<R extends SearchRow> {
 
   /** Rows in the keyword index (equal to {@link size} when consistent). */
   get keywordSize(): number {
-    return this.keywords.size;
+    return this.keywordIndex().size;
   }
 
-  /** Appends rows: `vectors` holds them back to back, `keywords` one entry per row. */
-  add(rows: readonly R[], vectors: Float32Array, keywords: readonly KeywordTerms[]): void {
-    this.matrix.append(rows, vectors);
-    rows.forEach((row, i) => {
-      this.keywords.add(row, keywords[i]!);
-      this.docOfNode.set(row.nodeId, row.refDocId);
-    });
+  /**
+   * Appends rows: `vectors` holds them back to back, `keywords` one entry per row, or a function
+   * that decodes them when the keyword index is first needed. An index that keeps
+   * {@link codesOnly} takes their `codes` instead of the vectors.
+   */
+  add(rows: readonly R[], vectors: Float32Array | { codes: VectorCodes }, keywords: readonly KeywordTerms[] | (() => readonly KeywordTerms[])): void {
+    if (vectors instanceof Float32Array) this.matrix.append(rows, vectors);
+    else this.matrix.appendCodes(rows, vectors.codes);
+    for (const row of rows) this.docOfNode.set(row.nodeId, row.refDocId);
+    this.keywordStep(() => {
+      const list = typeof keywords === 'function' ? keywords() : keywords;
+      rows.forEach((row, i) => this.keywords.add(row, list[i]!));
+    }, typeof keywords === 'function');
+  }
+
+  /** Runs a step on the keyword index now, or after the deferred ones (always when `defer`). */
+  private keywordStep(step: () => void, defer = false): void {
+    if (!defer && this.keywordWork.length === 0) return step();
+    this.keywordWork.push(step);
+    if (this.keywordWorkScheduled) return;
+    this.keywordWorkScheduled = true;
+    // One step (a stored segment: about 4,096 rows) per idle period.
+    const idle = (run: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(run) : setTimeout(run, 0));
+    const next = () => {
+      this.keywordWork.shift()?.();
+      if (this.keywordWork.length > 0) idle(next);
+      else this.keywordWorkScheduled = false;
+    };
+    idle(next);
+  }
+
+  /** The keyword index with every deferred step done. */
+  private keywordIndex(): BM25Index<R> {
+    while (this.keywordWork.length > 0) this.keywordWork.shift()!();
+    return this.keywords;
   }
 
   removeRefDoc(refDocId: string): void {
     for (const row of this.matrix.removeRefDoc(refDocId)) this.docOfNode.delete(row.nodeId);
-    this.keywords.removeRefDoc(refDocId);
+    this.keywordStep(() => this.keywords.removeRefDoc(refDocId));
   }
 
   /** The document that holds node `nodeId`, if any. */
@@ -90,22 +167,32 @@ export class SearchIndex<R extends SearchRow> {
   }
 
   /** Top rows for `query`, highest score first. */
-  search(query: SearchQuery): { row: R; score: number }[] {
+  async search(query: SearchQuery): Promise<{ row: R; score: number }[]> {
     const { mode = 'vector', similarityTopK: k, filters } = query;
     if (mode === 'hybrid') {
       // Each side fetches a deeper list so fusion can promote what only one of them found.
       const { depth, weights } = hybridPlan(k, query.alpha ?? undefined);
-      const lists = [this.search({ ...query, mode: 'vector', similarityTopK: depth }), this.search({ ...query, mode: 'keyword', similarityTopK: depth })];
+      const lists = await Promise.all([this.search({ ...query, mode: 'vector', similarityTopK: depth }), this.search({ ...query, mode: 'keyword', similarityTopK: depth })]);
       const ranked = lists.map((list) => list.map((hit) => ({ key: hit.row.nodeId, item: hit.row, score: hit.score })));
       return fuseResults(ranked, { mode: 'relative_score', weights, k }).map(({ item, score }) => ({ row: item, score }));
     }
     if (mode === 'keyword') {
-      return this.keywords.search(query.queryStr ?? '', k, filters && ((metadata) => matchesFilters(metadata, filters)));
+      return this.keywordIndex().search(query.queryStr ?? '', k, filters && ((metadata) => matchesFilters(metadata, filters)));
     }
-    const hits = this.matrix.search(query.queryEmbedding!, k, {
+    const options = {
       ...(filters && { accept: (row: R) => matchesFilters(row.metadata, filters) }),
       ...(query.exact && { exact: true }),
-    });
+    };
+    const embedding = query.queryEmbedding!;
+    let hits: { info: R; score: number }[];
+    if (this.readVectors && !this.matrix.floats) {
+      // Each re-ranked row costs a read from storage: a shorter list than in memory (10 × k),
+      // which the int8 ranking still fills with the true top k (recall 1.0 at 100k in the bench).
+      const candidates = this.matrix.shortlist(embedding, k, { ...options, rerank: Math.max(4 * k, 40) });
+      hits = rankCandidates(embedding, k, candidates, await this.readVectors(candidates.map((c) => c.info)));
+    } else {
+      hits = this.matrix.search(embedding, k, options);
+    }
     return hits.map(({ info, score }) => ({ row: info, score }));
   }
 

@@ -1,5 +1,7 @@
+import { InvalidStateError } from '../errors.js';
 import type { Int8Index } from './int8-index.js';
 import { TopK } from './top-k.js';
+import { inverseNormOf, type VectorCodes } from './vector-codes.js';
 
 /** What the matrix needs of a row: the document it belongs to (rows are removed per document). */
 export interface MatrixRow {
@@ -29,12 +31,22 @@ const BITS_ROWS_PER_CANDIDATE = 250;
 /** Rows given their int8 codes per slice of a catch-up (about 10 ms at 384 dimensions). */
 const CATCH_UP_ROWS = 4096;
 
+/** A row of a shortlist, with what re-ranking it needs besides its float32 vector. */
+export interface Candidate<R> {
+  info: R;
+  inverseNorm: number;
+}
+
 /**
  * All vectors of an index in one contiguous Float32Array (row-major), so a query is one linear
  * scan. With an {@link Int8Index}, large matrices are searched in stages: Hamming distances of
  * 1-bit codes pick a wide shortlist, SIMD int8 dot products a narrow one (with filters: int8 over
  * every row), and float32 cosine re-ranks it. Deleted rows are tombstoned and
  * squeezed out once they are a quarter of the matrix.
+ *
+ * A matrix made with `floats: false` holds only the codes ({@link appendCodes}): {@link shortlist}
+ * gives the rows to re-rank and the caller brings their float32 vectors ({@link rankCandidates}),
+ * e.g. from IndexedDB. A million rows of 384 dimensions then take about 440 MB instead of 1.9 GB.
  */
 export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   private data: Float32Array;
@@ -42,6 +54,9 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   private rows: (R | undefined)[] = [];
   private readonly rowsByRefDoc = new Map<string, number[]>();
   private deleted = 0;
+  private holdsFloats: boolean;
+  /** Changes with every append and removal: what a background load checks before it attaches. */
+  private changes = 0;
 
   private approx = new Float32Array(0);
   private int8: Int8Index | undefined;
@@ -58,14 +73,46 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
      * the size where the stages pay (so small stores hold no WebAssembly memory at all).
      */
     int8: Int8Index | (() => Int8Index | undefined) | undefined = undefined,
+    /** Whether the float32 rows are held; without them the int8 index must exist. @default true */
+    floats = true,
   ) {
-    this.data = new Float32Array(initialCapacity * dimensions);
+    this.holdsFloats = floats;
+    this.data = new Float32Array(floats ? initialCapacity * dimensions : 0);
     this.inverseNorms = new Float32Array(initialCapacity);
-    if (typeof int8 === 'function') this.makeInt8 = int8;
-    else {
-      this.int8 = int8;
-      int8?.reserve(initialCapacity);
-    }
+    this.int8 = typeof int8 === 'function' ? (floats ? undefined : int8()) : int8;
+    if (typeof int8 === 'function' && floats) this.makeInt8 = int8;
+    if (!floats && !this.int8) throw new InvalidStateError('A matrix without float32 rows needs the int8 index (WebAssembly SIMD), which this browser lacks.');
+    this.int8?.reserve(initialCapacity);
+  }
+
+  /** Whether the float32 rows are held (else only codes: see {@link shortlist}). */
+  get floats(): boolean {
+    return this.holdsFloats;
+  }
+
+  /** A count of appends and removals so far. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The live rows, in row order. */
+  liveInfos(): R[] {
+    return this.rows.filter((info): info is R => info !== undefined);
+  }
+
+  /**
+   * Gives a codes-only matrix its float32 rows: `vectors` holds those of {@link liveInfos}, back to
+   * back, read while {@link version} stayed the same. Searches then need no reads.
+   */
+  attachFloats(vectors: Float32Array): void {
+    const dims = this.dimensions;
+    const data = new Float32Array(this.inverseNorms.length * dims);
+    let live = 0;
+    this.rows.forEach((info, row) => {
+      if (info) data.set(vectors.subarray(live * dims, ++live * dims), row * dims);
+    });
+    this.data = data;
+    this.holdsFloats = true;
   }
 
   /** Whether searches can use the int8 first pass. */
@@ -84,6 +131,12 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       step(this.int8);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
+      if (!this.floats) {
+        throw new InvalidStateError(
+          `WebAssembly memory ran out holding the codes of ${this.rows.length} rows (${error.message}). Close other indexes in this page, or open this one with more rows kept as float32 in memory.`,
+          { cause: error },
+        );
+      }
       this.int8 = undefined;
       this.makeInt8 = undefined;
     }
@@ -136,20 +189,16 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
 
   /** Appends rows; `vectors` holds `infos.length` rows back to back. */
   append(infos: readonly R[], vectors: Float32Array): void {
+    if (!this.floats) throw new InvalidStateError('This matrix holds codes only: use appendCodes.');
+    this.changes++;
     const dims = this.dimensions;
     this.reserve(this.rows.length + infos.length);
     const base = this.rows.length;
     this.data.set(vectors.subarray(0, infos.length * dims), base * dims);
     for (let i = 0; i < infos.length; i++) {
       const row = base + i;
-      let norm = 0;
-      for (let d = row * dims, end = d + dims; d < end; d++) norm += this.data[d]! * this.data[d]!;
-      this.inverseNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      const info = infos[i]!;
-      this.rows.push(info);
-      const list = this.rowsByRefDoc.get(info.refDocId);
-      if (list) list.push(row);
-      else this.rowsByRefDoc.set(info.refDocId, [row]);
+      this.inverseNorms[row] = inverseNormOf(this.data, row * dims, dims);
+      this.pushRow(infos[i]!, row);
     }
     if (this.int8 && this.int8Rows === base) {
       // Caught up: the new rows' codes now, as one step (growing wasm memory is what may fail).
@@ -163,8 +212,28 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     this.int8WhenDue();
   }
 
+  /** Appends rows given as their codes (a matrix made with `floats: false`). */
+  appendCodes(infos: readonly R[], codes: VectorCodes): void {
+    if (this.floats) throw new InvalidStateError('appendCodes is for a matrix made without float32 rows; use append.');
+    this.changes++;
+    this.reserve(this.rows.length + infos.length);
+    const base = this.rows.length;
+    this.withInt8((int8) => int8.setCodes(base, codes, infos.length));
+    this.inverseNorms.set(codes.inverseNorms.subarray(0, infos.length), base);
+    infos.forEach((info, i) => this.pushRow(info, base + i));
+    this.int8Rows = this.rows.length;
+  }
+
+  private pushRow(info: R, row: number): void {
+    this.rows.push(info);
+    const list = this.rowsByRefDoc.get(info.refDocId);
+    if (list) list.push(row);
+    else this.rowsByRefDoc.set(info.refDocId, [row]);
+  }
+
   /** Removes every row of a document; returns them. */
   removeRefDoc(refDocId: string): R[] {
+    this.changes++;
     const removed: R[] = [];
     for (const row of this.rowsByRefDoc.get(refDocId) ?? []) {
       removed.push(this.rows[row]!);
@@ -182,45 +251,58 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     for (const info of this.rows) if (info) visit(info);
   }
 
-  /** Cosine top-k, highest first. */
+  /** Cosine top-k, highest first (a matrix that holds its float32 rows). */
   search(query: Float32Array, k: number, options: SearchOptions<R> = {}): { info: R; score: number }[] {
+    if (!this.floats) throw new InvalidStateError('This matrix holds codes only: use shortlist, then rankCandidates with the float32 rows.');
     if (this.size === 0) return [];
+    const qInverse = inverseNormOf(query, 0, this.dimensions);
+    const top = new TopK(Math.max(1, Math.min(k, this.size)));
+    for (const row of this.candidateRows(query, k, options)) top.push(row, this.dot(query, row) * this.inverseNorms[row]! * qInverse);
+    return top.sorted().map(({ row, score }) => ({ info: this.rows[row]!, score }));
+  }
+
+  /**
+   * The rows a query re-ranks in float32, best first by their codes: the staged shortlist, or every
+   * live row (that `accept` passes) when `exact` or when the matrix is too small for stages.
+   * Read them at once: a later write may move rows.
+   */
+  shortlist(query: Float32Array, k: number, options: SearchOptions<R> = {}): Candidate<R>[] {
+    if (this.size === 0) return [];
+    return this.candidateRows(query, k, options).map((row) => ({ info: this.rows[row]!, inverseNorm: this.inverseNorms[row]! }));
+  }
+
+  private candidateRows(query: Float32Array, k: number, options: SearchOptions<R>): number[] {
     const count = this.rows.length;
     const { accept } = options;
-    const qInverse = inverseNorm(query, this.dimensions);
     const want = Math.max(1, Math.min(k, this.size));
-    let candidates: Iterable<number>;
-    if (this.int8 && this.int8Rows === count && !options.exact && count >= TWO_STAGE_MIN_ROWS) {
-      const rerank = Math.max(options.rerank ?? Math.max(10 * k, 100), want);
-      const shortlist = new TopK(rerank);
-      const norms = this.inverseNorms;
-      if (!accept && options.bits !== false && this.int8.bitBytes > 0) {
-        // Three stages: Hamming distances of 1-bit codes keep the closest `wide` rows (an eighth
-        // of the int8 scan's memory traffic), int8 dot products keep `rerank` of those.
-        const wide = this.closestByBits(query, Math.max(BITS_CANDIDATES_PER_RERANKED * rerank, Math.ceil(count / BITS_ROWS_PER_CANDIDATE)));
-        if (this.approx.length < wide.length) this.approx = new Float32Array(wide.length);
-        const approx = this.approx;
-        this.int8.dotsOf(query, wide, approx);
-        for (let i = 0; i < wide.length; i++) shortlist.push(wide[i]!, approx[i]! * norms[wide[i]!]!);
-      } else {
-        if (this.approx.length < count) this.approx = new Float32Array(this.inverseNorms.length);
-        const approx = this.approx;
-        this.int8.dots(query, count, approx);
-        for (let row = 0; row < count; row++) {
-          const score = approx[row]! * norms[row]!;
-          if (score <= shortlist.threshold) continue;
-          const info = this.rows[row];
-          if (!info || (accept && !accept(info))) continue;
-          shortlist.push(row, score);
-        }
-      }
-      candidates = shortlist.sorted().map((c) => c.row);
+    // Without float32 rows the codes are all there is to shortlist by, at any size.
+    if (!this.int8 || this.int8Rows !== count || options.exact || (this.floats && count < TWO_STAGE_MIN_ROWS)) return [...this.liveRows(accept)];
+    const usual = Math.max(10 * k, 100);
+    const rerank = Math.max(options.rerank ?? usual, want);
+    const shortlist = new TopK(rerank);
+    const norms = this.inverseNorms;
+    if (!accept && options.bits !== false && this.int8.bitBytes > 0 && count >= TWO_STAGE_MIN_ROWS) {
+      // Three stages: Hamming distances of 1-bit codes keep the closest `wide` rows (an eighth
+      // of the int8 scan's memory traffic), int8 dot products keep `rerank` of those.
+      // As wide for a shorter `rerank` as for the usual one: the int8 stage needs the rows to choose from.
+      const wide = this.closestByBits(query, Math.max(BITS_CANDIDATES_PER_RERANKED * Math.max(rerank, usual), Math.ceil(count / BITS_ROWS_PER_CANDIDATE)));
+      if (this.approx.length < wide.length) this.approx = new Float32Array(wide.length);
+      const approx = this.approx;
+      this.int8.dotsOf(query, wide, approx);
+      for (let i = 0; i < wide.length; i++) shortlist.push(wide[i]!, approx[i]! * norms[wide[i]!]!);
     } else {
-      candidates = this.liveRows(accept);
+      if (this.approx.length < count) this.approx = new Float32Array(this.inverseNorms.length);
+      const approx = this.approx;
+      this.int8.dots(query, count, approx);
+      for (let row = 0; row < count; row++) {
+        const score = approx[row]! * norms[row]!;
+        if (score <= shortlist.threshold) continue;
+        const info = this.rows[row];
+        if (!info || (accept && !accept(info))) continue;
+        shortlist.push(row, score);
+      }
     }
-    const top = new TopK(want);
-    for (const row of candidates) top.push(row, this.dot(query, row) * this.inverseNorms[row]! * qInverse);
-    return top.sorted().map(({ row, score }) => ({ info: this.rows[row]!, score }));
+    return shortlist.sorted().map((c) => c.row);
   }
 
   /**
@@ -267,11 +349,13 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     const capacity = this.inverseNorms.length;
     if (rows <= capacity) return;
     const next = Math.max(rows, capacity * 2);
-    const data = new Float32Array(next * this.dimensions);
-    data.set(this.data);
+    if (this.floats) {
+      const data = new Float32Array(next * this.dimensions);
+      data.set(this.data);
+      this.data = data;
+    }
     const norms = new Float32Array(next);
     norms.set(this.inverseNorms);
-    this.data = data;
     this.inverseNorms = norms;
   }
 
@@ -285,7 +369,7 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       const info = this.rows[read];
       if (!info) continue;
       if (write !== read) {
-        this.data.copyWithin(write * dims, read * dims, (read + 1) * dims);
+        if (this.floats) this.data.copyWithin(write * dims, read * dims, (read + 1) * dims);
         // Moving within memory already held cannot fail.
         if (coded) this.int8?.move(read, write);
         this.inverseNorms[write] = this.inverseNorms[read]!;
@@ -303,8 +387,20 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   }
 }
 
-function inverseNorm(vector: Float32Array, dims: number): number {
-  let norm = 0;
-  for (let d = 0; d < dims; d++) norm += vector[d]! * vector[d]!;
-  return norm > 0 ? 1 / Math.sqrt(norm) : 0;
+/**
+ * Cosine top-k of shortlisted rows whose float32 vectors the caller read: `vectors` holds them
+ * back to back in the shortlist's order, NaN where a row is gone (skipped).
+ */
+export function rankCandidates<R>(query: Float32Array, k: number, candidates: readonly Candidate<R>[], vectors: Float32Array): { info: R; score: number }[] {
+  const dims = query.length;
+  const qInverse = inverseNormOf(query, 0, dims);
+  const top = new TopK(Math.max(1, Math.min(k, candidates.length)));
+  candidates.forEach((candidate, i) => {
+    const offset = i * dims;
+    if (Number.isNaN(vectors[offset])) return;
+    let dot = 0;
+    for (let d = 0; d < dims; d++) dot += query[d]! * vectors[offset + d]!;
+    top.push(i, dot * candidate.inverseNorm * qInverse);
+  });
+  return top.sorted().map(({ row, score }) => ({ info: candidates[row]!.info, score }));
 }

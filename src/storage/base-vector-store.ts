@@ -1,7 +1,7 @@
 import { EmbeddingModelMismatchError } from '../errors.js';
 import type { NodeWithScore, TextNode } from '../schema/node.js';
 import { checkStoreQuery, checkVector } from '../search/query-checks.js';
-import { SearchIndex, type SearchRow } from '../search/search-index.js';
+import { SearchIndex, type ReadVectors, type SearchRow } from '../search/search-index.js';
 import type { BM25Params } from '../search/bm25-index.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStore, VectorStoreCapabilities, VectorStoreQuery } from './vector-store.js';
 
@@ -37,7 +37,7 @@ export abstract class BaseVectorStore<R extends SearchRow> implements VectorStor
     await this.beforeRead();
     const index = this.index;
     if (!index || index.size === 0) return [];
-    const hits = index.search({
+    const hits = await index.search({
       mode,
       similarityTopK: query.similarityTopK,
       filters: query.filters,
@@ -50,10 +50,13 @@ export abstract class BaseVectorStore<R extends SearchRow> implements VectorStor
     return hits.flatMap((hit, i) => (nodes[i] ? [{ node: nodes[i]!, score: hit.score }] : []));
   }
 
-  /** The search index for vectors of `dimensions`, made on the first write. */
-  protected async searchIndex(dimensions: number, capacity = 1024): Promise<SearchIndex<R>> {
+  /**
+   * The search index for vectors of `dimensions`, made on the first write. `readVectors`: keep
+   * only the vectors' codes in memory and read float32 rows with it (see SearchIndexOptions).
+   */
+  protected async searchIndex(dimensions: number, capacity = 1024, readVectors?: ReadVectors<R>): Promise<SearchIndex<R>> {
     if (!this.index) {
-      const index = await SearchIndex.create<R>(dimensions, capacity, this.bm25);
+      const index = await SearchIndex.create<R>(dimensions, capacity, { bm25: this.bm25, readVectors });
       // Another write may have made one while this one was being made.
       this.index ??= index;
     }

@@ -2,19 +2,44 @@ import { deleteDB, type IDBPDatabase } from 'idb';
 import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, describeValue } from '../errors.js';
 import type { TextNode } from '../schema/node.js';
 import type { BM25Params } from '../search/bm25-index.js';
+import type { SearchIndex } from '../search/search-index.js';
 import { BaseVectorStore, differentMetadata } from './base-vector-store.js';
 import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
-import { contentsOf, recordProblems, type AllRecords } from './indexeddb/read-records.js';
+import { compileInt8DotKernel } from '../search/int8-dot-kernel.js';
+import { encodeVectorCodes } from '../search/vector-codes.js';
+import { contentsOf, recordProblems, segmentVectors, type AllRecords } from './indexeddb/read-records.js';
 import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema } from './indexeddb/schema.js';
-import { decodeSegment, encodeSegment } from './indexeddb/segment-codec.js';
-import { compactSegments, fromNodeRecord, pageKeysOf, pageOfRow, removeDocument, rowsOfSegment, toNodeRecord, type StoredRow } from './indexeddb/segment-records.js';
+import { decodeSegment, decodeSegmentKeywords, encodeSegment } from './indexeddb/segment-codec.js';
+import {
+  compactSegments,
+  fromNodeRecord,
+  pageKeysOf,
+  pageOfRow,
+  removeDocument,
+  rowsOfSegment,
+  toNodeRecord,
+  vectorsFromPages,
+  writeVectorPages,
+  type StoredRow,
+} from './indexeddb/segment-records.js';
 import { writeTransaction } from './indexeddb/write-transaction.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities } from './vector-store.js';
 
 export interface IndexedDBVectorStoreOptions {
   /** BM25 parameters of the keyword index. @default { k1: 0.9, b: 0.4 } */
   bm25?: BM25Params;
+  /**
+   * Opening reads only the vectors' compact codes (int8 and 1-bit, about 440 bytes a row at 384
+   * dimensions), so the first query runs early; each query then reads from IndexedDB the float32
+   * rows it re-ranks (about 40). An index of up to this many rows also reads all its float32 rows in
+   * the background, and then queries read nothing ({@link IndexedDBVectorStore.ready}); a larger
+   * one keeps only the codes in memory (a million rows in about 0.45 GB instead of 2 GB). A new
+   * index keeps its float32 rows while it grows, until reopened. 0 keeps only codes, always.
+   * Without WebAssembly SIMD the float32 rows are always read at open and kept.
+   * @default 131072 (about 200 MB of float32 at 384 dimensions)
+   */
+  floatRowsInMemory?: number;
 }
 
 /**
@@ -34,10 +59,14 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   private closed = false;
   private readonly channel: BroadcastChannel | undefined;
   private stale = false;
+  /** The background read of float32 rows after opening, if one runs. */
+  private floatsLoad: Promise<unknown> = Promise.resolve();
+  private readonly floatRowsInMemory: number;
 
   private constructor(name: string, options: IndexedDBVectorStoreOptions) {
     super(options.bm25);
     this.name = name;
+    this.floatRowsInMemory = options.floatRowsInMemory ?? 131072;
     // Another tab that writes this index tells us; we reload before the next read.
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(DB_PREFIX + name) : undefined;
     if (this.channel) this.channel.onmessage = () => (this.stale = true);
@@ -75,15 +104,16 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
     const { nodes, vectors, keywords } = prepareDocuments(documents, dims);
+    const codes = encodeVectorCodes(vectors, dims);
     // Texts go in pages of this write, in row order: [group (this segment), row / NODES_PER_PAGE].
-    const rows: StoredRow[] = nodes.map(({ node, refDocId }, row) => ({ nodeId: node.id, refDocId, metadata: node.metadata, group: 0, page: pageOfRow(row), segment: -1 }));
+    const rows: StoredRow[] = nodes.map(({ node, refDocId }, row) => ({ nodeId: node.id, refDocId, metadata: node.metadata, group: 0, page: pageOfRow(row), vectorPage: 0, segment: -1 }));
     const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
     // Made before the transaction: an await between commit and the memory update could interleave another write.
-    const index = await this.searchIndex(dims);
+    const index = await this.indexFor(dims, 0);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     const segmentId = await writeTransaction(
       await this.connection(),
-      ['meta', 'segments', 'pages', 'docs'],
+      ['meta', 'segments', 'pages', 'vectors', 'docs'],
       async (tx) => {
         const config = await tx.objectStore('meta').get('config');
         const stored = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
@@ -97,12 +127,15 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
         const storedIds = new Set(await tx.objectStore('docs').getAllKeys(IDBKeyRange.bound(ids[0]!, ids.at(-1)!)));
         const previous = await Promise.all(documents.filter((doc) => storedIds.has(doc.refDocId)).map((doc) => tx.objectStore('docs').get(doc.refDocId)));
         for (const record of previous) if (record) await removeDocument(tx, record.id, record);
+        const nodeIds = rows.map((r) => r.nodeId);
+        const vectorPages = await writeVectorPages(tx, nodeIds, vectors, dims);
+        rows.forEach((row, i) => (row.vectorPage = vectorPages[i]!));
         const segment =
           rows.length === 0
             ? -1
             : await tx.objectStore('segments').add(
                 encodeSegment(
-                  { nodeIds: rows.map((r) => r.nodeId), refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), vectors, keywords, locations: Uint32Array.from(rows.flatMap((r) => [0, r.page])) },
+                  { nodeIds, refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), codes, keywords, locations: Uint32Array.from(rows.flatMap((r) => [0, r.page, r.vectorPage])) },
                   options.keywordBytes,
                 ),
               );
@@ -128,14 +161,14 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.model ??= { model: embedModel.model, dimensions: dims, embedsMetadata: embedModel.embedsMetadata ?? false };
     for (const doc of documents) index.removeRefDoc(doc.refDocId);
     for (const row of rows) row.segment = row.group = segmentId;
-    index.add(rows, vectors, keywords);
+    index.add(rows, index.codesOnly ? { codes } : vectors, keywords);
     this.notifyOtherTabs();
   }
 
   async delete(refDocId: string): Promise<boolean> {
     if (typeof refDocId !== 'string') throw new InvalidArgumentError(`Expected refDocId to be a string, got ${describeValue(refDocId)}.`);
     await this.beforeRead();
-    const existed = await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'docs'], (tx) => removeDocument(tx, refDocId), { rows: 0, dims: this.model?.dimensions ?? 0 });
+    const existed = await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'vectors', 'docs'], (tx) => removeDocument(tx, refDocId), { rows: 0, dims: this.model?.dimensions ?? 0 });
     this.index?.removeRefDoc(refDocId);
     if (existed) this.notifyOtherTabs();
     return existed;
@@ -187,7 +220,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     await this.beforeRead();
     const dims = this.model?.dimensions;
     if (dims === undefined) return;
-    const moves = await writeTransaction(await this.connection(), ['segments', 'docs'], (tx) => compactSegments(tx, dims), { rows: 0, dims });
+    const moves = await writeTransaction(await this.connection(), ['segments', 'docs'], (tx) => compactSegments(tx), { rows: 0, dims });
     if (moves.length === 0) return;
     const renames = new Map(moves.flatMap(({ from, to }) => [...from].map((id) => [id, to])));
     this.index?.forEachRow((row) => (row.segment = renames.get(row.segment) ?? row.segment));
@@ -212,20 +245,21 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
 
   /** Every record, read in one transaction (for verification and export). */
   async readAll(): Promise<AllRecords> {
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'docs']);
-    const [config, segments, pages, docs] = await Promise.all([
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'vectors', 'docs']);
+    const [config, segments, pages, vectorPages, docs] = await Promise.all([
       tx.objectStore('meta').get('config'),
-      tx.objectStore('segments').getAll().then((all) => all.map(decodeSegment)),
+      tx.objectStore('segments').getAll().then((all) => all.map((s) => decodeSegment(s))),
       tx.objectStore('pages').getAll(),
+      tx.objectStore('vectors').getAll(),
       tx.objectStore('docs').getAll(),
       tx.done,
     ]);
-    return { config, docs, segments, pages };
+    return { config, docs, segments, pages, vectorPages };
   }
 
   async clear(): Promise<void> {
-    await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'docs', 'snapshots'], async (tx) => {
-      await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('segments').clear(), tx.objectStore('pages').clear(), tx.objectStore('docs').clear(), tx.objectStore('snapshots').clear()]);
+    await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'], async (tx) => {
+      await Promise.all(['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'].map((name) => tx.objectStore(name as 'meta').clear()));
     });
     this.model = undefined;
     this.index = undefined;
@@ -240,17 +274,62 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.db = undefined;
   }
 
-  /** Reloads all rows from storage (after another tab wrote). */
+  /**
+   * Reloads all rows from storage (after another tab wrote): the segments (the codes) first, the
+   * float32 rows in the background where they are kept (see `floatRowsInMemory`).
+   */
   async reload(): Promise<void> {
     this.stale = false;
-    const tx = (await this.connection()).transaction(['meta', 'segments']);
-    const [config, stored] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll(), tx.done]);
+    // Known before the transaction: it must not wait on anything but its own requests.
+    const simd = (await compileInt8DotKernel()) !== undefined;
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'vectors']);
+    const [config, stored] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll()]);
+    // Keyword rows are decoded when the keyword index is built (deferred: see SearchIndex.add).
+    const segments = stored.map((s) => decodeSegment(s, { keywords: false }));
+    const rows = segments.reduce((n, s) => n + s.nodeIds.length, 0);
+    const codesFirst = simd && rows > 0;
+    const vectorPages = config && !codesFirst ? await tx.objectStore('vectors').getAll() : [];
+    await tx.done;
     this.model = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
     this.index = undefined;
     if (!config) return;
-    const segments = stored.map(decodeSegment);
-    const index = await this.searchIndex(config.dimensions, Math.max(segments.reduce((n, s) => n + s.nodeIds.length, 0), 16));
-    for (const s of segments) index.add(rowsOfSegment(s), s.vectors, s.keywords);
+    const dims = config.dimensions;
+    const index = await this.indexFor(dims, rows, codesFirst);
+    const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
+    segments.forEach((s, i) => index.add(rowsOfSegment(s), index.codesOnly ? { codes: s.codes } : segmentVectors(s, pageById, dims), () => decodeSegmentKeywords(stored[i]!)));
+    // A failed read leaves the codes, which answer the same: queries go on reading their rows.
+    if (index.codesOnly && !this.codesOnlyAt(rows)) this.floatsLoad = index.loadFloats().catch(() => false);
+  }
+
+  /**
+   * Resolves once the work an opening leaves to the background is done: the float32 rows read into
+   * memory (where `floatRowsInMemory` keeps them) and the keyword index built. Queries need not
+   * wait for it; they are only faster after it.
+   * @example
+   * const store = await IndexedDBVectorStore.open('docs');
+   * await store.ready(); // e.g. before timing queries
+   */
+  async ready(): Promise<void> {
+    await this.floatsLoad;
+    void this.index?.keywordSize;
+  }
+
+  private codesOnlyAt(rows: number): boolean {
+    return rows > this.floatRowsInMemory || this.floatRowsInMemory === 0;
+  }
+
+  /** The search index (made when there is none yet): codes only when opening with rows, or above `floatRowsInMemory`. */
+  private indexFor(dims: number, rows: number, opening = false): Promise<SearchIndex<StoredRow>> {
+    return this.searchIndex(dims, Math.max(rows, 16), opening || this.codesOnlyAt(rows) ? (list) => this.readVectors(list) : undefined);
+  }
+
+  /** The float32 vectors of rows, from their pages (NaN for a row whose document was removed meanwhile). */
+  private async readVectors(rows: readonly StoredRow[]): Promise<Float32Array> {
+    const tx = (await this.connection()).transaction('vectors');
+    const keys = [...new Set(rows.map((r) => r.vectorPage))].sort((a, b) => a - b);
+    const pages = await Promise.all(keys.map((key) => tx.store.get(key)));
+    await tx.done;
+    return vectorsFromPages(rows, new Map(keys.map((key, i) => [key, pages[i]])), this.model?.dimensions ?? 0);
   }
 
   protected override async beforeRead(): Promise<void> {

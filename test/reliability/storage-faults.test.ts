@@ -4,6 +4,8 @@ import { StorageVersionError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { Document } from '../../src/schema/document.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
+import { segmentVectors } from '../../src/storage/indexeddb/read-records.js';
+import { encodeSegment } from '../../src/storage/indexeddb/segment-codec.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
 
@@ -37,7 +39,8 @@ describe('schema versions', () => {
     const source = await IndexedDBVectorStore.open(fresh());
     const embedModel = fixtureEmbedding();
     const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
-    const { config, docs, segments, pages } = await source.readAll();
+    const { config, docs, segments, pages, vectorPages } = await source.readAll();
+    const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
     const name = fresh();
     const v1 = await openDB(`pagerag:${name}`, 1, {
       upgrade(db) {
@@ -51,7 +54,7 @@ describe('schema versions', () => {
     for (const s of segments) {
       const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
       const rows = JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)]);
-      await v1.put('segments', { id: s.id, vectors: s.vectors, rows });
+      await v1.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows });
     }
     const nodeById = new Map(pages.flatMap((p) => p.nodes).map((n) => [n.id, n]));
     for (const doc of docs) {
@@ -72,8 +75,60 @@ describe('schema versions', () => {
     expect(await migrated.verify()).toEqual([]);
     migrated.close();
     const raw = await openDB(`pagerag:${name}`);
-    expect(raw.version).toBe(2);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'pages', 'segments', 'snapshots']);
+    expect(raw.version).toBe(3);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
+    raw.close();
+    source.close();
+  });
+
+  test('a database of schema 2 is migrated in place: float32 rows move to vector pages, segments get their codes', async () => {
+    // A schema-2 database as pagerag wrote it before the codes were stored: float32 rows inside each
+    // segment, two location fields per row (node page group, page), no vector pages.
+    const source = await IndexedDBVectorStore.open(fresh());
+    const embedModel = fixtureEmbedding();
+    const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
+    await source.delete(corpusDocuments()[1]!.id);
+    const { config, docs, segments, pages, vectorPages } = await source.readAll();
+    const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
+    const name = fresh();
+    const v2 = await openDB(`pagerag:${name}`, 2, {
+      upgrade(db) {
+        db.createObjectStore('meta');
+        db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
+        db.createObjectStore('docs', { keyPath: 'id' });
+        db.createObjectStore('pages', { keyPath: ['group', 'page'] });
+        db.createObjectStore('snapshots', { keyPath: 'name' });
+      },
+    });
+    await v2.put('meta', { ...config, schemaVersion: 2 }, 'config');
+    for (const s of segments) {
+      const { rows, keywords } = encodeSegment(s);
+      const locations = Uint32Array.from(s.nodeIds.flatMap((_, i) => [s.locations[i * 3]!, s.locations[i * 3 + 1]!]));
+      await v2.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows, keywords, locations });
+    }
+    for (const page of pages) await v2.put('pages', page);
+    for (const doc of docs) await v2.put('docs', doc);
+    v2.close();
+
+    const migrated = await IndexedDBVectorStore.open(name);
+    expect(await migrated.verify()).toEqual([]);
+    // The same vectors, keyword rows and codes as the store that wrote them.
+    const [after, before] = await Promise.all([migrated.exportContents(), source.exportContents()]);
+    expect(Array.from(after.vectors)).toEqual(Array.from(before.vectors));
+    expect(after.keywords).toEqual(before.keywords);
+    const codesAfter = (await migrated.readAll()).segments.map((s) => s.codes);
+    expect(codesAfter).toEqual(segments.map((s) => s.codes));
+    const index = await VectorStoreIndex.fromVectorStore(migrated, { embedModel });
+    const answers = (i: VectorStoreIndex, mode: 'vector' | 'bm25') => i.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
+    expect(await answers(index, 'vector')).toEqual(await answers(sourceIndex, 'vector'));
+    expect(await answers(index, 'bm25')).toEqual(await answers(sourceIndex, 'bm25'));
+    await index.insert(new Document({ id: 'after-migration', text: 'a heron stands in the river' }));
+    await migrated.delete(corpusDocuments()[0]!.id);
+    expect(await migrated.verify()).toEqual([]);
+    migrated.close();
+    const raw = await openDB(`pagerag:${name}`);
+    expect(raw.version).toBe(3);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
     raw.close();
     source.close();
   });

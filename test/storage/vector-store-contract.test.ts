@@ -8,9 +8,12 @@ import { storesDeletedAfterEach } from '../support/stores.js';
 
 const MODEL = { model: 'contract-model', dimensions: 4 };
 const openIndexedDB = storesDeletedAfterEach('contract');
+// Only the vectors' codes in memory, float32 rows read from IndexedDB per query (how a large index runs).
+const openIndexedDBCodes = storesDeletedAfterEach('contract-codes', { floatRowsInMemory: 0 });
 
 const IMPLEMENTATIONS: [string, () => Promise<VectorStore>][] = [
   ['IndexedDBVectorStore', () => openIndexedDB()],
+  ['IndexedDBVectorStore, codes in memory', () => openIndexedDBCodes()],
   ['MemoryVectorStore', async () => new MemoryVectorStore()],
 ];
 

@@ -1,8 +1,10 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { StorageCorruptionError, StorageVersionError } from '../../errors.js';
-import { NODES_PER_PAGE, SCHEMA_VERSION, type NodeRecord, type PageragDBSchema, type StoredSegment } from './schema.js';
-import { decodeSegment, encodeSegment } from './segment-codec.js';
-import { abortQuietly } from './write-transaction.js';
+import { encodeVectorCodes } from '../../search/vector-codes.js';
+import { LOCATION_FIELDS, NODES_PER_PAGE, SCHEMA_VERSION, type IndexConfig, type NodeRecord, type PageragDBSchema, type StoredSegment } from './schema.js';
+import { decodeRowData, encodeSegment } from './segment-codec.js';
+import { writeVectorPages } from './segment-records.js';
+import { abortQuietly, type WriteTx } from './write-transaction.js';
 
 /** Each index is one database, named with this prefix. */
 export const DB_PREFIX = 'pagerag:';
@@ -24,13 +26,14 @@ export async function openDatabase(name: string, onVersionChange: () => void): P
         if (oldVersion < 2) {
           db.createObjectStore('pages', { keyPath: ['group', 'page'] });
           db.createObjectStore('snapshots', { keyPath: 'name' });
-          if (oldVersion === 1) {
-            // An error aborts the upgrade: the database stays at schema 1 as it was.
-            await migrateFromSchema1(db as unknown as IDBPDatabase<unknown>, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch((error: unknown) => {
-              migrationError = error;
-              abortQuietly(tx);
-            });
-          }
+        }
+        if (oldVersion < 3) db.createObjectStore('vectors', { keyPath: 'id', autoIncrement: true });
+        if (oldVersion >= 1 && oldVersion < 3) {
+          // An error aborts the upgrade: the database stays at its old schema as it was.
+          await migrateToSchema3(db as unknown as IDBPDatabase<unknown>, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>, oldVersion).catch((error: unknown) => {
+            migrationError = error;
+            abortQuietly(tx);
+          });
         }
       },
       blocking() {
@@ -57,21 +60,38 @@ export async function openDatabase(name: string, onVersionChange: () => void): P
 }
 
 /**
- * Schema 1 → 2, inside the upgrade transaction (if anything fails, the database stays at 1,
- * untouched): each segment's nodes move from per-document pages to pages of the segment, in row
- * order, and the segment gets their locations and its keyword rows as bytes.
+ * Schemas 1 and 2 → 3, inside the upgrade transaction (if anything fails, the database stays as it
+ * was, untouched), one segment at a time: its float32 rows move to vector pages and the segment
+ * gets their codes. From schema 1 also: the segment's nodes move from per-document pages to pages
+ * of the segment, in row order, and its keyword rows become bytes.
  */
-async function migrateFromSchema1(db: IDBPDatabase<unknown>, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
-  const oldPages = (await tx.objectStore('nodes').getAll()) as { nodes: NodeRecord[] }[];
-  const nodeById = new Map(oldPages.flatMap((p) => p.nodes.map((n) => [n.id, n])));
-  for (const stored of (await tx.objectStore('segments').getAll()) as StoredSegment[]) {
-    const segment = decodeSegment(stored);
-    const nodes = segment.nodeIds.map((id) => nodeById.get(id)).filter((n): n is NodeRecord => n !== undefined);
-    segment.locations = Uint32Array.from(segment.nodeIds.flatMap((_, i) => [stored.id!, Math.floor(i / NODES_PER_PAGE)]));
-    for (let start = 0, page = 0; start < nodes.length; start += NODES_PER_PAGE, page++) {
-      await tx.objectStore('pages').put({ group: stored.id!, page, nodes: nodes.slice(start, start + NODES_PER_PAGE) });
-    }
-    await tx.objectStore('segments').put(encodeSegment(segment));
+async function migrateToSchema3(db: IDBPDatabase<unknown>, tx: IDBPTransaction<unknown, string[], 'versionchange'>, oldVersion: number): Promise<void> {
+  const config = (await tx.objectStore('meta').get('config')) as IndexConfig | undefined;
+  const nodeById = new Map<string, NodeRecord>();
+  if (oldVersion === 1) {
+    for (const page of (await tx.objectStore('nodes').getAll()) as { nodes: NodeRecord[] }[]) for (const n of page.nodes) nodeById.set(n.id, n);
   }
-  db.deleteObjectStore('nodes');
+  for (const key of await tx.objectStore('segments').getAllKeys()) {
+    const stored = (await tx.objectStore('segments').get(key)) as StoredSegment;
+    const rows = decodeRowData(stored);
+    const count = rows.nodeIds.length;
+    const vectors = stored.vectors ?? new Float32Array(0);
+    const dims = config?.dimensions ?? (count > 0 ? vectors.length / count : 0);
+    const locations = new Uint32Array(count * LOCATION_FIELDS);
+    const vectorPages = await writeVectorPages(tx as unknown as WriteTx<'vectors'[]>, rows.nodeIds, vectors, dims);
+    for (let i = 0; i < count; i++) {
+      // Schema 2 located each row's text as [group (0: this segment), page]; schema 1 had no pages per segment.
+      const group = oldVersion === 1 ? 0 : stored.locations![i * 2]!;
+      const page = oldVersion === 1 ? Math.floor(i / NODES_PER_PAGE) : stored.locations![i * 2 + 1]!;
+      locations.set([group === 0 ? stored.id! : group, page, vectorPages[i]!], i * LOCATION_FIELDS);
+    }
+    if (oldVersion === 1) {
+      const nodes = rows.nodeIds.map((id) => nodeById.get(id)).filter((n): n is NodeRecord => n !== undefined);
+      for (let start = 0, page = 0; start < nodes.length; start += NODES_PER_PAGE, page++) {
+        await tx.objectStore('pages').put({ group: stored.id!, page, nodes: nodes.slice(start, start + NODES_PER_PAGE) });
+      }
+    }
+    await tx.objectStore('segments').put(encodeSegment({ ...rows, id: stored.id!, codes: encodeVectorCodes(vectors, dims), locations }));
+  }
+  if (oldVersion === 1) db.deleteObjectStore('nodes');
 }

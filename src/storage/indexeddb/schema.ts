@@ -1,6 +1,7 @@
 import type { DBSchema } from 'idb';
 import type { Metadata } from '../../schema/node.js';
 import type { NodeFormat } from '../../schema/metadata-mode.js';
+import type { VectorCodes } from '../../search/vector-codes.js';
 import type { RefDocInfo, SnapshotRecord } from '../vector-store.js';
 
 /**
@@ -8,8 +9,11 @@ import type { RefDocInfo, SnapshotRecord } from '../vector-store.js';
  * 1: meta, segments (keywords in their JSON), nodes (pages per document), docs.
  * 2: node pages per write (`pages`, keyed [group, page]) so a write of many small documents is a
  *    few records instead of two per document; keyword rows as bytes; `snapshots`.
+ * 3: segments hold the vectors' codes (int8, 1-bit, norms: what the search reads at open) and
+ *    the float32 rows move to `vectors` pages of {@link VECTORS_PER_PAGE}, read only for the rows
+ *    a query re-ranks (or all of them, for a small index kept in memory).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface IndexConfig {
   schemaVersion: number;
@@ -21,30 +25,55 @@ export interface IndexConfig {
 }
 
 /**
- * Vectors are stored in segments: many rows of one Float32Array with their ids beside them, so
- * opening a large index reads a few large records instead of one record per chunk.
+ * Rows are stored in segments: many rows' codes with their ids beside them, so opening a large
+ * index reads a few large records instead of one record per chunk.
  */
 export interface SegmentRecord {
   id?: number;
   nodeIds: string[];
   refDocIds: string[];
   metadata: Metadata[];
-  vectors: Float32Array;
+  codes: VectorCodes;
   /** Per row: analyzed terms and their counts, for BM25 (same order as `nodeIds`). */
   keywords: { terms: string[]; freqs: number[] }[];
-  /** Per row, two numbers: the node page holding its text, as [group, page] (see {@link NodePage}). */
+  /**
+   * Per row, {@link LOCATION_FIELDS} numbers: the node page holding its text as [group, page]
+   * (see {@link NodePage}), then the key of the {@link VectorPage} holding its float32 vector.
+   */
   locations: Uint32Array;
 }
 
-/** How a segment is stored: the vectors, the row data as one JSON string, the keyword rows and locations as bytes (see segment-codec.ts). */
+export const LOCATION_FIELDS = 3;
+
+/** How a segment is stored: the codes, the row data as one JSON string, the keyword rows and locations as bytes (see segment-codec.ts). */
 export interface StoredSegment {
   id?: number;
-  vectors: Float32Array;
+  /** Schema 3. */
+  int8?: Int8Array;
+  scales?: Float32Array;
+  bits?: Uint8Array;
+  inverseNorms?: Float32Array;
+  /** Schemas 1 and 2 held the float32 rows here; the upgrade to 3 moves them to `vectors`. */
+  vectors?: Float32Array;
   rows: string;
   /** Absent in segments of schema 1 (their keywords are in `rows`); those are migrated on open. */
   keywords?: Uint8Array;
-  /** Group 0 stands for the segment's own id (unknown until it is added). */
+  /** Group 0 stands for the segment's own id (unknown until it is added). Schema 2 had two fields per row. */
   locations?: Uint32Array;
+}
+
+/** Float32 rows are stored in pages of up to this many, in the order they were written. */
+export const VECTORS_PER_PAGE = 32;
+
+/**
+ * A page of float32 vectors (auto-numbered): small, so re-ranking a query's shortlist reads about
+ * 48 KB per row at 384 dimensions; not smaller, because each record costs a write its own time
+ * (16 rows a page wrote 25% slower). Rows leave it when their document is removed.
+ */
+export interface VectorPage {
+  id?: number;
+  nodeIds: string[];
+  vectors: Float32Array;
 }
 
 /** Node texts are stored in pages of up to NODES_PER_PAGE, in the order they were written. */
@@ -82,5 +111,6 @@ export interface PageragDBSchema extends DBSchema {
   snapshots: { key: string; value: SnapshotRecord };
   segments: { key: number; value: StoredSegment };
   pages: { key: [number, number]; value: NodePage };
+  vectors: { key: number; value: VectorPage };
   docs: { key: string; value: DocRecord };
 }

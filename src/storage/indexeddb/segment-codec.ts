@@ -1,13 +1,14 @@
 import { StorageCorruptionError } from '../../errors.js';
 import type { Metadata } from '../../schema/node.js';
 import { decodeKeywordRows, encodeKeywordRows } from '../../search/keyword-codec.js';
-import type { SegmentRecord, StoredSegment } from './schema.js';
+import { LOCATION_FIELDS, type SegmentRecord, type StoredSegment } from './schema.js';
 
 /**
- * Segments are stored as their Float32Array, ONE string of row data and the keyword rows as bytes:
- * a structured clone of one string or buffer is a copy, where 100k small objects (ids, metadata,
- * keyword lists) cost a walk each. Equal metadata objects are stored once per segment. Segments of
- * schema 1 kept the keywords in the JSON and had no locations; the upgrade to schema 2 reads them.
+ * Segments are stored as their codes' typed arrays, ONE string of row data and the keyword rows as
+ * bytes: a structured clone of one string or buffer is a copy, where 100k small objects (ids,
+ * metadata, keyword lists) cost a walk each. Equal metadata objects are stored once per segment.
+ * Segments of schema 1 kept the keywords in the JSON and had no locations, those of schema 2 their
+ * float32 rows; the upgrades read them with {@link decodeRowData}.
  */
 /** `keywordBytes`: the rows' keywords already encoded (see keyword-codec.ts), e.g. sliced from a snapshot. */
 export function encodeSegment(segment: SegmentRecord, keywordBytes?: Uint8Array): StoredSegment {
@@ -31,16 +32,36 @@ export function encodeSegment(segment: SegmentRecord, keywordBytes?: Uint8Array)
   ]);
   return {
     ...(segment.id !== undefined && { id: segment.id }),
-    vectors: segment.vectors,
+    int8: segment.codes.int8,
+    scales: segment.codes.scales,
+    bits: segment.codes.bits,
+    inverseNorms: segment.codes.inverseNorms,
     rows,
     keywords: keywordBytes ?? encodeKeywordRows(segment.keywords),
     locations: segment.locations,
   };
 }
 
-export function decodeSegment(stored: StoredSegment): SegmentRecord {
+/** `keywords: false` leaves the keyword rows undecoded (empty; see {@link decodeSegmentKeywords}). */
+export function decodeSegment(stored: StoredSegment, { keywords = true } = {}): SegmentRecord {
+  const { int8, scales, bits, inverseNorms } = stored;
+  if (!int8 || !scales || !bits || !inverseNorms) {
+    throw new StorageCorruptionError(`Segment ${stored.id} has no vector codes: it was written by an older schema and not migrated. Clear the index and ingest again.`);
+  }
+  return { ...decodeRowData(stored, keywords), codes: { int8, scales, bits, inverseNorms }, locations: resolveLocations(stored) };
+}
+
+/** A segment's keyword rows. */
+export function decodeSegmentKeywords(stored: StoredSegment): SegmentRecord['keywords'] {
+  return decodeRowData(stored).keywords;
+}
+
+/** The rows' ids, documents, metadata and keywords, from a segment of any schema. */
+export function decodeRowData(stored: StoredSegment, withKeywords = true): Pick<SegmentRecord, 'id' | 'nodeIds' | 'refDocIds' | 'metadata' | 'keywords'> {
   const [nodeIds, refDocIds, table, metadataIndex, terms, freqs] = JSON.parse(stored.rows) as [string[], string[], Metadata[], number[], string[][]?, number[][]?];
-  const keywords = stored.keywords
+  const keywords = !withKeywords
+    ? []
+    : stored.keywords
     ? decodeKeywordRows(stored.keywords, nodeIds.length, (reason) => new StorageCorruptionError(`The keyword data of segment ${stored.id} is unreadable: ${reason}. Clear the index and ingest again.`))
     : (terms ?? []).map((t, i) => ({ terms: t, freqs: freqs![i]! }));
   return {
@@ -49,15 +70,13 @@ export function decodeSegment(stored: StoredSegment): SegmentRecord {
     refDocIds,
     // Rows share the decoded metadata objects; they are read-only in memory.
     metadata: metadataIndex.map((i) => table[i]!),
-    vectors: stored.vectors,
     keywords,
-    locations: resolveLocations(stored),
   };
 }
 
 /** Locations with group 0 (written before the segment had an id) made explicit. */
 function resolveLocations(stored: StoredSegment): Uint32Array {
   const locations = stored.locations ? stored.locations.slice() : new Uint32Array(0);
-  for (let i = 0; i < locations.length; i += 2) if (locations[i] === 0) locations[i] = stored.id ?? 0;
+  for (let i = 0; i < locations.length; i += LOCATION_FIELDS) if (locations[i] === 0) locations[i] = stored.id ?? 0;
   return locations;
 }

@@ -2,7 +2,8 @@
 // segments. Every function here runs inside a transaction from writeTransaction().
 import { TextNode } from '../../schema/node.js';
 import type { SearchRow } from '../../search/search-index.js';
-import { NODES_PER_PAGE, type DocRecord, type NodeRecord, type SegmentRecord } from './schema.js';
+import { concatCodes, pickCodes } from '../../search/vector-codes.js';
+import { LOCATION_FIELDS, NODES_PER_PAGE, VECTORS_PER_PAGE, type DocRecord, type NodeRecord, type SegmentRecord, type VectorPage } from './schema.js';
 import { decodeSegment, encodeSegment } from './segment-codec.js';
 import type { WriteTx } from './write-transaction.js';
 
@@ -14,14 +15,46 @@ export interface StoredRow extends SearchRow {
   /** The node page holding the node's text: key [group, page] (see NodePage). */
   group: number;
   page: number;
+  /** The key of the {@link VectorPage} holding its float32 vector. */
+  vectorPage: number;
   segment: number;
 }
 
-type SegmentTx = WriteTx<('segments' | 'pages' | 'docs')[]> | WriteTx<('meta' | 'segments' | 'pages' | 'docs')[]>;
+type SegmentTx = WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]> | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docs')[]>;
 
 /** The rows of a stored segment, as held in memory. */
 export function rowsOfSegment(s: SegmentRecord): StoredRow[] {
-  return s.nodeIds.map((nodeId, i) => ({ nodeId, refDocId: s.refDocIds[i]!, group: s.locations[i * 2]!, page: s.locations[i * 2 + 1]!, metadata: s.metadata[i]!, segment: s.id! }));
+  const at = (i: number, field: number) => s.locations[i * LOCATION_FIELDS + field]!;
+  return s.nodeIds.map((nodeId, i) => ({ nodeId, refDocId: s.refDocIds[i]!, group: at(i, 0), page: at(i, 1), vectorPage: at(i, 2), metadata: s.metadata[i]!, segment: s.id! }));
+}
+
+/**
+ * Writes float32 rows in {@link VectorPage}s of {@link VECTORS_PER_PAGE}, in row order; returns
+ * each row's page key.
+ */
+export async function writeVectorPages(tx: WriteTx<'vectors'[]> | SegmentTx, nodeIds: readonly string[], vectors: Float32Array, dims: number): Promise<number[]> {
+  const store = (tx as WriteTx<'vectors'[]>).objectStore('vectors');
+  const keys = await Promise.all(
+    Array.from({ length: Math.ceil(nodeIds.length / VECTORS_PER_PAGE) }, (_, page) => {
+      const start = page * VECTORS_PER_PAGE;
+      const end = Math.min(nodeIds.length, start + VECTORS_PER_PAGE);
+      // A copy: the page must not keep the whole batch's buffer alive in the structured clone.
+      return store.add({ nodeIds: nodeIds.slice(start, end), vectors: vectors.slice(start * dims, end * dims) });
+    }),
+  );
+  return nodeIds.map((_, row) => keys[Math.floor(row / VECTORS_PER_PAGE)]!);
+}
+
+/** Reads the float32 vectors of `rows` (back to back, NaN where a row is not found). */
+export function vectorsFromPages(rows: readonly { nodeId: string; vectorPage: number }[], pages: ReadonlyMap<number, VectorPage | undefined>, dims: number): Float32Array {
+  const out = new Float32Array(rows.length * dims);
+  rows.forEach((row, i) => {
+    const page = pages.get(row.vectorPage);
+    const at = page ? page.nodeIds.indexOf(row.nodeId) : -1;
+    if (at < 0) out.fill(Number.NaN, i * dims, (i + 1) * dims);
+    else out.set(page!.vectors.subarray(at * dims, (at + 1) * dims), i * dims);
+  });
+  return out;
 }
 
 /** The page a row of a write goes to: texts are paged in row order. */
@@ -32,15 +65,21 @@ export function pageOfRow(row: number): number {
 /** The [group, page] keys of the pages holding a document's nodes, from its segment's rows. */
 export function pageKeysOf(segment: SegmentRecord, refDocId: string): [number, number][] {
   const keys = new Map<string, [number, number]>();
+  const at = (i: number, field: number) => segment.locations[i * LOCATION_FIELDS + field]!;
   segment.refDocIds.forEach((id, i) => {
-    if (id === refDocId) keys.set(`${segment.locations[i * 2]}:${segment.locations[i * 2 + 1]}`, [segment.locations[i * 2]!, segment.locations[i * 2 + 1]!]);
+    if (id === refDocId) keys.set(`${at(i, 0)}:${at(i, 1)}`, [at(i, 0), at(i, 1)]);
   });
   return [...keys.values()];
 }
 
+/** The keys of the vector pages holding a document's rows. */
+export function vectorPageKeysOf(segment: SegmentRecord, refDocId: string): number[] {
+  return [...new Set(segment.refDocIds.flatMap((id, i) => (id === refDocId ? [segment.locations[i * LOCATION_FIELDS + 2]!] : [])))];
+}
+
 /** Removes one document's rows from its segment and its node pages, and its docstore entry. */
 export async function removeDocument(tx: SegmentTx, refDocId: string, known?: DocRecord): Promise<boolean> {
-  const t = tx as WriteTx<('segments' | 'pages' | 'docs')[]>;
+  const t = tx as WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]>;
   const doc = known ?? (await t.objectStore('docs').get(refDocId));
   if (!doc) return false;
   const storedSegment = await t.objectStore('segments').get(doc.segment);
@@ -53,6 +92,15 @@ export async function removeDocument(tx: SegmentTx, refDocId: string, known?: Do
       if (rest.length > 0) await t.objectStore('pages').put({ ...page!, nodes: rest });
       else await t.objectStore('pages').delete(key);
     }
+    const gone = new Set(segment.nodeIds.filter((_, i) => segment.refDocIds[i] === refDocId));
+    for (const key of vectorPageKeysOf(segment, refDocId)) {
+      const page = await t.objectStore('vectors').get(key);
+      if (!page) continue;
+      const keepRow = page.nodeIds.map((id) => !gone.has(id));
+      const kept = keepRow.filter(Boolean).length;
+      if (kept === 0) await t.objectStore('vectors').delete(key);
+      else if (kept < keepRow.length) await t.objectStore('vectors').put({ id: key, nodeIds: page.nodeIds.filter((_, i) => keepRow[i]), vectors: keepFloatRows(page.vectors, keepRow, kept) });
+    }
     const keep = segment.refDocIds.map((id) => id !== refDocId);
     const kept = keep.filter(Boolean).length;
     if (kept === 0) await t.objectStore('segments').delete(doc.segment);
@@ -62,27 +110,37 @@ export async function removeDocument(tx: SegmentTx, refDocId: string, known?: Do
   return true;
 }
 
-function keepRows(segment: SegmentRecord, keep: boolean[], kept: number): SegmentRecord {
-  const dims = segment.vectors.length / segment.nodeIds.length;
-  const vectors = new Float32Array(kept * dims);
-  const locations = new Uint32Array(kept * 2);
+/** The rows of `values` (equal-length rows back to back) where `keep` is true. */
+function keepFloatRows<T extends Float32Array | Uint32Array>(values: T, keep: readonly boolean[], kept: number): T {
+  const width = values.length / keep.length;
+  const out = new (values.constructor as new (n: number) => T)(kept * width);
   let row = 0;
   keep.forEach((k, i) => {
-    if (!k) return;
-    vectors.set(segment.vectors.subarray(i * dims, (i + 1) * dims), row * dims);
-    locations.set(segment.locations.subarray(i * 2, i * 2 + 2), row * 2);
-    row++;
+    if (k) out.set(values.subarray(i * width, (i + 1) * width) as never, row++ * width);
   });
+  return out;
+}
+
+function keepRows(segment: SegmentRecord, keep: boolean[], kept: number): SegmentRecord {
+  const dims = segment.codes.int8.length / segment.nodeIds.length;
   const pick = <T>(list: T[]) => list.filter((_, i) => keep[i]);
-  return { id: segment.id!, nodeIds: pick(segment.nodeIds), refDocIds: pick(segment.refDocIds), metadata: pick(segment.metadata), keywords: pick(segment.keywords), vectors, locations };
+  return {
+    id: segment.id!,
+    nodeIds: pick(segment.nodeIds),
+    refDocIds: pick(segment.refDocIds),
+    metadata: pick(segment.metadata),
+    keywords: pick(segment.keywords),
+    codes: pickCodes(segment.codes, dims, keep),
+    locations: keepFloatRows(segment.locations, keep, kept),
+  };
 }
 
 /**
  * Merges segments under {@link SEGMENT_ROWS} rows into segments of up to that size. Rows keep their
  * locations, so node pages stay where they are. Returns the renames, for memory.
  */
-export async function compactSegments(tx: WriteTx<('segments' | 'docs')[]>, dims: number): Promise<{ from: Set<number>; to: number }[]> {
-  const small = (await tx.objectStore('segments').getAll()).map(decodeSegment).filter((s) => s.nodeIds.length < SEGMENT_ROWS);
+export async function compactSegments(tx: WriteTx<('segments' | 'docs')[]>): Promise<{ from: Set<number>; to: number }[]> {
+  const small = (await tx.objectStore('segments').getAll()).map((s) => decodeSegment(s)).filter((s) => s.nodeIds.length < SEGMENT_ROWS);
   const moves: { from: Set<number>; to: number }[] = [];
   if (small.length < 2) return moves;
   const groups: SegmentRecord[][] = [[]];
@@ -96,7 +154,7 @@ export async function compactSegments(tx: WriteTx<('segments' | 'docs')[]>, dims
     groupRows += segment.nodeIds.length;
   }
   for (const group of groups.filter((g) => g.length > 1)) {
-    const merged = mergeSegments(group, dims);
+    const merged = mergeSegments(group);
     for (const s of group) await tx.objectStore('segments').delete(s.id!);
     const to = await tx.objectStore('segments').add(encodeSegment(merged));
     for (const refDocId of new Set(merged.refDocIds)) {
@@ -108,17 +166,16 @@ export async function compactSegments(tx: WriteTx<('segments' | 'docs')[]>, dims
   return moves;
 }
 
-function mergeSegments(group: SegmentRecord[], dims: number): SegmentRecord {
+function mergeSegments(group: SegmentRecord[]): SegmentRecord {
   const rows = group.reduce((n, s) => n + s.nodeIds.length, 0);
-  const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], vectors: new Float32Array(rows * dims), keywords: [], locations: new Uint32Array(rows * 2) };
+  const merged: SegmentRecord = { nodeIds: [], refDocIds: [], metadata: [], codes: concatCodes(group.map((s) => s.codes)), keywords: [], locations: new Uint32Array(rows * LOCATION_FIELDS) };
   let row = 0;
   for (const s of group) {
     merged.nodeIds.push(...s.nodeIds);
     merged.refDocIds.push(...s.refDocIds);
     merged.metadata.push(...s.metadata);
     merged.keywords.push(...s.keywords);
-    merged.vectors.set(s.vectors, row * dims);
-    merged.locations.set(s.locations, row * 2);
+    merged.locations.set(s.locations, row * LOCATION_FIELDS);
     row += s.nodeIds.length;
   }
   return merged;
