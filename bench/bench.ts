@@ -11,6 +11,7 @@ import { MockLLM } from '../src/index.js';
 import { instantiateInt8DotKernel } from '../src/search/int8-dot-kernel.js';
 import { Int8Index } from '../src/search/int8-index.js';
 import { VectorMatrix } from '../src/search/vector-matrix.js';
+import { encodeVectorCodes } from '../src/search/vector-codes.js';
 
 type MatrixRowOf = { nodeId: string; refDocId: string; metadata: Record<string, never> };
 import { clusteredVectors } from '../test/support/vectors.js';
@@ -98,10 +99,44 @@ async function searchFigures(): Promise<void> {
       'exact float32 p50 ms': round(exact.p50),
       'recall@10': round(recallAt10(fastIds, exactIds), 4),
       'build s': round(buildMs / 1000),
-      'heap MB': round(mb(), 0),
+      'heap MB': round(heapMB(), 0),
     });
     if (PEER_SIZES.includes(rows)) await peers(rows, matrix, kept, queries, exactIds);
   }
+  const largest = Math.max(...SIZES);
+  if (largest >= 1_000_000) await codesMemoryFigure(largest);
+}
+
+/**
+ * What the search holds when only the codes are in memory (an IndexedDB index above
+ * floatRowsInMemory): a matrix made with `floats: false`, rows given as their codes.
+ */
+async function codesMemoryFigure(rows: number): Promise<void> {
+  log(`codes-only matrix ${rows}`);
+  const kernel = await instantiateInt8DotKernel(1);
+  if (!kernel) return;
+  const before = heapMB();
+  const matrix = new VectorMatrix<MatrixRowOf>(DIMS, rows, new Int8Index(kernel, DIMS), false);
+  for (let start = 0; start < rows; start += 10_000) {
+    const n = Math.min(10_000, rows - start);
+    const { vectors } = clusteredVectors({ rows: n, dims: DIMS, queries: 0, clusters: 256, seed: SEED + start, centresSeed: SEED });
+    matrix.appendCodes(Array.from({ length: n }, (_, i): MatrixRowOf => ({ nodeId: `n${start + i}`, refDocId: `d${start + i}`, metadata: {} })), encodeVectorCodes(vectors, DIMS));
+  }
+  const heap = heapMB() - before;
+  const wasm = kernel.memory.buffer.byteLength / 1e6;
+  results.figures.push({
+    figure: `memory of the vector search over ${rows.toLocaleString('en')} × ${DIMS}, codes only (float32 rows read per query)`,
+    'JS heap MB (rows and norms)': round(heap, 0),
+    'wasm MB (int8 and 1-bit codes)': round(wasm, 0),
+    'JS + wasm MB': round(heap + wasm, 0),
+    rows: matrix.size,
+  });
+}
+
+/** The JS heap after a collection (the bench page may force one), in MB. */
+function heapMB(): number {
+  (globalThis as unknown as { gc?: () => void }).gc?.();
+  return mb();
 }
 
 function vectorsOf(chunks: readonly Float32Array[], rows: number): number[][] {
@@ -179,10 +214,10 @@ async function loadVoy(): Promise<{ Voy: new (resource: unknown) => { search(q: 
 
 /** JS heap (after a collection, where the page may force one) and the search's WebAssembly memory, in MB. */
 function memoryOf(store: IndexedDBVectorStore): { heap: number; wasm: number } {
-  (globalThis as unknown as { gc?: () => void }).gc?.();
+  const heap = heapMB();
   // The bench reads the store's private parts: no public API reports memory.
   const int8 = (store as unknown as { index?: { matrix: { int8?: { kernel: { memory: WebAssembly.Memory } } } } }).index?.matrix.int8;
-  return { heap: mb(), wasm: (int8?.kernel.memory.buffer.byteLength ?? 0) / 1e6 };
+  return { heap, wasm: (int8?.kernel.memory.buffer.byteLength ?? 0) / 1e6 };
 }
 
 /** Writes `rows` clustered vectors (10 nodes per document, 1,000 documents per write) to a new index; returns its name and write time. */
@@ -483,6 +518,8 @@ async function main(): Promise<void> {
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,
     crossOriginIsolated: globalThis.crossOriginIsolated,
+    // Memory figures are taken after a forced collection only where the page can force one.
+    gcBeforeMemoryFigures: typeof (globalThis as unknown as { gc?: unknown }).gc === 'function',
     seed: SEED,
     vectors: `normalized Gaussian mixture, 256 clusters, ${DIMS} dimensions, seed ${SEED}`,
   };

@@ -62,6 +62,8 @@ export class SearchIndex<R extends SearchRow> {
    */
   private readonly keywordWork: (() => void)[] = [];
   private keywordWorkScheduled = false;
+  private discarded = false;
+  private backgroundAfter: Promise<void> = Promise.resolve();
   /** Which document holds each node id: node ids are unique across the index. */
   private readonly docOfNode = new Map<string, string>();
 
@@ -97,6 +99,7 @@ export class SearchIndex<R extends SearchRow> {
       const version = this.matrix.version;
       const rows = this.matrix.liveInfos();
       const vectors = await this.readVectors(rows);
+      if (this.discarded) return false;
       if (this.matrix.version !== version || this.matrix.floats) continue;
       // A row without its vector means storage disagrees with memory: searches keep reading (verify() tells).
       for (let i = 0; i < vectors.length; i += this.dimensions) if (Number.isNaN(vectors[i])) return false;
@@ -120,12 +123,13 @@ export class SearchIndex<R extends SearchRow> {
   }
 
   /**
-   * Appends rows: `vectors` holds them back to back, `keywords` one entry per row, or a function
-   * that decodes them when the keyword index is first needed. An index that keeps
-   * {@link codesOnly} takes their `codes` instead of the vectors.
+   * Appends rows: `vectors` holds them back to back (with their codes where known), `keywords` one
+   * entry per row, or a function that gives them when the keyword index is first needed (deferred
+   * work: see keywordStep). An index that keeps {@link codesOnly} needs only their `codes`.
    */
-  add(rows: readonly R[], vectors: Float32Array | { codes: VectorCodes }, keywords: readonly KeywordTerms[] | (() => readonly KeywordTerms[])): void {
+  add(rows: readonly R[], vectors: Float32Array | { codes: VectorCodes; vectors?: Float32Array | undefined }, keywords: readonly KeywordTerms[] | (() => readonly KeywordTerms[])): void {
     if (vectors instanceof Float32Array) this.matrix.append(rows, vectors);
+    else if (this.matrix.floats) this.matrix.append(rows, vectors.vectors!, vectors.codes);
     else this.matrix.appendCodes(rows, vectors.codes);
     for (const row of rows) this.docOfNode.set(row.nodeId, row.refDocId);
     this.keywordStep(() => {
@@ -147,7 +151,27 @@ export class SearchIndex<R extends SearchRow> {
       if (this.keywordWork.length > 0) idle(next);
       else this.keywordWorkScheduled = false;
     };
-    idle(next);
+    void this.backgroundAfter.then(() => idle(next));
+  }
+
+  /**
+   * Holds deferred work back until `start` settles: an opening store lets its first query run
+   * before the background work that would compete with it.
+   */
+  deferBackgroundUntil(start: Promise<unknown>): void {
+    this.backgroundAfter = start.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
+   * Drops the deferred keyword work and any background float32 load: for a store that closes or
+   * reloads (the work would only hold this index's rows in memory until the page is idle).
+   */
+  discard(): void {
+    this.discarded = true;
+    this.keywordWork.length = 0;
   }
 
   /** The keyword index with every deferred step done. */

@@ -187,8 +187,8 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     return this.rows.length - this.deleted;
   }
 
-  /** Appends rows; `vectors` holds `infos.length` rows back to back. */
-  append(infos: readonly R[], vectors: Float32Array): void {
+  /** Appends rows; `vectors` holds `infos.length` rows back to back, `codes` their codes if already made. */
+  append(infos: readonly R[], vectors: Float32Array, codes?: VectorCodes): void {
     if (!this.floats) throw new InvalidStateError('This matrix holds codes only: use appendCodes.');
     this.changes++;
     const dims = this.dimensions;
@@ -197,13 +197,14 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     this.data.set(vectors.subarray(0, infos.length * dims), base * dims);
     for (let i = 0; i < infos.length; i++) {
       const row = base + i;
-      this.inverseNorms[row] = inverseNormOf(this.data, row * dims, dims);
+      this.inverseNorms[row] = codes ? codes.inverseNorms[i]! : inverseNormOf(this.data, row * dims, dims);
       this.pushRow(infos[i]!, row);
     }
     if (this.int8 && this.int8Rows === base) {
       // Caught up: the new rows' codes now, as one step (growing wasm memory is what may fail).
       this.withInt8((int8) => {
-        for (let row = base; row < this.rows.length; row++) int8.set(row, this.data, row * dims);
+        if (codes) int8.setCodes(base, codes, infos.length);
+        else for (let row = base; row < this.rows.length; row++) int8.set(row, this.data, row * dims);
       });
       this.int8Rows = this.rows.length;
     } else {

@@ -1,15 +1,15 @@
-import { deleteDB, type IDBPDatabase } from 'idb';
+import { deleteDB, unwrap, type IDBPDatabase } from 'idb';
 import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, describeValue } from '../errors.js';
-import type { TextNode } from '../schema/node.js';
+import type { NodeWithScore, TextNode } from '../schema/node.js';
 import type { BM25Params } from '../search/bm25-index.js';
+import { compileInt8DotKernel } from '../search/int8-dot-kernel.js';
 import type { SearchIndex } from '../search/search-index.js';
+import { encodeVectorCodes } from '../search/vector-codes.js';
 import { BaseVectorStore, differentMetadata } from './base-vector-store.js';
 import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
-import { compileInt8DotKernel } from '../search/int8-dot-kernel.js';
-import { encodeVectorCodes } from '../search/vector-codes.js';
 import { contentsOf, recordProblems, segmentVectors, type AllRecords } from './indexeddb/read-records.js';
-import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema } from './indexeddb/schema.js';
+import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema } from './indexeddb/schema.js';
 import { decodeSegment, decodeSegmentKeywords, encodeSegment } from './indexeddb/segment-codec.js';
 import {
   compactSegments,
@@ -24,7 +24,10 @@ import {
   type StoredRow,
 } from './indexeddb/segment-records.js';
 import { writeTransaction } from './indexeddb/write-transaction.js';
-import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities } from './vector-store.js';
+import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities, VectorStoreQuery } from './vector-store.js';
+
+/** How long an opened store waits for its first query before starting its background work. */
+const BACKGROUND_AFTER_MS = 1000;
 
 export interface IndexedDBVectorStoreOptions {
   /** BM25 parameters of the keyword index. @default { k1: 0.9, b: 0.4 } */
@@ -61,6 +64,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   private stale = false;
   /** The background read of float32 rows after opening, if one runs. */
   private floatsLoad: Promise<unknown> = Promise.resolve();
+  /** Lets the background work of the last opening start (see reload). */
+  private firstQueryDone: (() => void) | undefined;
   private readonly floatRowsInMemory: number;
 
   private constructor(name: string, options: IndexedDBVectorStoreOptions) {
@@ -139,19 +144,14 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
                   options.keywordBytes,
                 ),
               );
-        const writes: Promise<unknown>[] = [];
-        // If a later put throws, the transaction aborts and the earlier requests reject: keep them handled.
-        const track = (request: Promise<unknown>) => {
-          writes.push(request);
-          request.catch(() => {});
-        };
-        for (const doc of documents) {
-          track(tx.objectStore('docs').put({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment, metadata: doc.metadata ?? {} }));
-        }
+        // Plain requests, no promise each (a write of 5,000 documents spent a fifth of its time on
+        // them): a failed one aborts the transaction, and writeTransaction reports its error.
+        const docStore = unwrap(tx.objectStore('docs'));
+        for (const doc of documents) docStore.put({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment, metadata: doc.metadata ?? {} } satisfies DocRecord);
+        const pageStore = unwrap(tx.objectStore('pages'));
         for (let start = 0, page = 0; start < nodeRecords.length; start += NODES_PER_PAGE, page++) {
-          track(tx.objectStore('pages').put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) }));
+          pageStore.put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) } satisfies NodePage);
         }
-        await Promise.all(writes);
         return segment;
       },
       { rows: rows.length, dims },
@@ -161,7 +161,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.model ??= { model: embedModel.model, dimensions: dims, embedsMetadata: embedModel.embedsMetadata ?? false };
     for (const doc of documents) index.removeRefDoc(doc.refDocId);
     for (const row of rows) row.segment = row.group = segmentId;
-    index.add(rows, index.codesOnly ? { codes } : vectors, keywords);
+    // The keyword index takes the rows when first needed or when idle: a write returns sooner.
+    index.add(rows, { codes, vectors }, () => keywords);
     this.notifyOtherTabs();
   }
 
@@ -262,6 +263,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
       await Promise.all(['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'].map((name) => tx.objectStore(name as 'meta').clear()));
     });
     this.model = undefined;
+    this.index?.discard();
     this.index = undefined;
     this.notifyOtherTabs();
   }
@@ -269,6 +271,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   /** Closes the database; the store cannot be used afterwards (open it again). */
   close(): void {
     this.closed = true;
+    this.index?.discard();
     this.channel?.close();
     this.db?.close();
     this.db = undefined;
@@ -291,14 +294,22 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     const vectorPages = config && !codesFirst ? await tx.objectStore('vectors').getAll() : [];
     await tx.done;
     this.model = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
+    this.index?.discard();
     this.index = undefined;
     if (!config) return;
     const dims = config.dimensions;
     const index = await this.indexFor(dims, rows, codesFirst);
+    // Background work (keyword index, float32 rows) starts once the first query ran, or after a
+    // second without one: started at once, its reads queued before the first query's.
+    const firstQuery = new Promise<void>((resolve) => {
+      this.firstQueryDone = resolve;
+      setTimeout(resolve, BACKGROUND_AFTER_MS);
+    });
+    index.deferBackgroundUntil(firstQuery);
     const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
-    segments.forEach((s, i) => index.add(rowsOfSegment(s), index.codesOnly ? { codes: s.codes } : segmentVectors(s, pageById, dims), () => decodeSegmentKeywords(stored[i]!)));
+    segments.forEach((s, i) => index.add(rowsOfSegment(s), { codes: s.codes, vectors: index.codesOnly ? undefined : segmentVectors(s, pageById, dims) }, () => decodeSegmentKeywords(stored[i]!)));
     // A failed read leaves the codes, which answer the same: queries go on reading their rows.
-    if (index.codesOnly && !this.codesOnlyAt(rows)) this.floatsLoad = index.loadFloats().catch(() => false);
+    if (index.codesOnly && !this.codesOnlyAt(rows)) this.floatsLoad = firstQuery.then(() => index.loadFloats()).catch(() => false);
   }
 
   /**
@@ -330,6 +341,15 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     const pages = await Promise.all(keys.map((key) => tx.store.get(key)));
     await tx.done;
     return vectorsFromPages(rows, new Map(keys.map((key, i) => [key, pages[i]])), this.model?.dimensions ?? 0);
+  }
+
+  override async query(query: VectorStoreQuery): Promise<NodeWithScore[]> {
+    try {
+      return await super.query(query);
+    } finally {
+      this.firstQueryDone?.();
+      this.firstQueryDone = undefined;
+    }
   }
 
   protected override async beforeRead(): Promise<void> {
