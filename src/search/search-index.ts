@@ -64,8 +64,11 @@ export class SearchIndex<R extends SearchRow> {
   private keywordWorkScheduled = false;
   private discarded = false;
   private backgroundAfter: Promise<void> = Promise.resolve();
-  /** Which document holds each node id: node ids are unique across the index. */
-  private readonly docOfNode = new Map<string, string>();
+  /**
+   * Which document holds each node id (node ids are unique across the index). Made on the first
+   * write's check, not when an index opens (a large index opens sooner, and holds less until written).
+   */
+  private docOfNode: Map<string, string> | undefined;
 
   private constructor(
     private readonly matrix: VectorMatrix<R>,
@@ -131,7 +134,7 @@ export class SearchIndex<R extends SearchRow> {
     if (vectors instanceof Float32Array) this.matrix.append(rows, vectors);
     else if (this.matrix.floats) this.matrix.append(rows, vectors.vectors!, vectors.codes);
     else this.matrix.appendCodes(rows, vectors.codes);
-    for (const row of rows) this.docOfNode.set(row.nodeId, row.refDocId);
+    if (this.docOfNode) for (const row of rows) this.docOfNode.set(row.nodeId, row.refDocId);
     this.keywordStep(() => {
       const list = typeof keywords === 'function' ? keywords() : keywords;
       rows.forEach((row, i) => this.keywords.add(row, list[i]!));
@@ -181,12 +184,17 @@ export class SearchIndex<R extends SearchRow> {
   }
 
   removeRefDoc(refDocId: string): void {
-    for (const row of this.matrix.removeRefDoc(refDocId)) this.docOfNode.delete(row.nodeId);
+    for (const row of this.matrix.removeRefDoc(refDocId)) this.docOfNode?.delete(row.nodeId);
     this.keywordStep(() => this.keywords.removeRefDoc(refDocId));
   }
 
   /** The document that holds node `nodeId`, if any. */
   refDocOfNode(nodeId: string): string | undefined {
+    if (!this.docOfNode) {
+      const map = new Map<string, string>();
+      this.matrix.forEachRow((row) => map.set(row.nodeId, row.refDocId));
+      this.docOfNode = map;
+    }
     return this.docOfNode.get(nodeId);
   }
 

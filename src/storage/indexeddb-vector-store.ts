@@ -109,14 +109,13 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
     const { nodes, vectors, keywords } = prepareDocuments(documents, dims);
-    const codes = encodeVectorCodes(vectors, dims);
     // Texts go in pages of this write, in row order: [group (this segment), row / NODES_PER_PAGE].
     const rows: StoredRow[] = nodes.map(({ node, refDocId }, row) => ({ nodeId: node.id, refDocId, metadata: node.metadata, group: 0, page: pageOfRow(row), vectorPage: 0, segment: -1 }));
     const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
     // Made before the transaction: an await between commit and the memory update could interleave another write.
     const index = await this.indexFor(dims, 0);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
-    const segmentId = await writeTransaction(
+    const { segmentId, codes } = await writeTransaction(
       await this.connection(),
       ['meta', 'segments', 'pages', 'vectors', 'docs'],
       async (tx) => {
@@ -133,7 +132,10 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
         const previous = await Promise.all(documents.filter((doc) => storedIds.has(doc.refDocId)).map((doc) => tx.objectStore('docs').get(doc.refDocId)));
         for (const record of previous) if (record) await removeDocument(tx, record.id, record);
         const nodeIds = rows.map((r) => r.nodeId);
-        const vectorPages = await writeVectorPages(tx, nodeIds, vectors, dims);
+        const pagesWritten = writeVectorPages(tx, nodeIds, vectors, dims);
+        // Made while IndexedDB writes the pages (the requests are out; the transaction stays active).
+        const codes = encodeVectorCodes(vectors, dims);
+        const vectorPages = await pagesWritten;
         rows.forEach((row, i) => (row.vectorPage = vectorPages[i]!));
         const segment =
           rows.length === 0
@@ -152,7 +154,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
         for (let start = 0, page = 0; start < nodeRecords.length; start += NODES_PER_PAGE, page++) {
           pageStore.put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) } satisfies NodePage);
         }
-        return segment;
+        return { segmentId: segment, codes };
       },
       { rows: rows.length, dims },
     );
