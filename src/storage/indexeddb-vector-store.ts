@@ -3,13 +3,13 @@ import { EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError, d
 import type { NodeWithScore, TextNode } from '../schema/node.js';
 import type { BM25Params } from '../search/bm25-index.js';
 import { compileInt8DotKernel } from '../search/int8-dot-kernel.js';
-import type { SearchIndex } from '../search/search-index.js';
+import { SearchIndex } from '../search/search-index.js';
 import { encodeVectorCodes } from '../search/vector-codes.js';
 import { BaseVectorStore, differentMetadata } from './base-vector-store.js';
 import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
 import { contentsOf, recordProblems, segmentVectors, type AllRecords } from './indexeddb/read-records.js';
-import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema } from './indexeddb/schema.js';
+import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type StoredSegment } from './indexeddb/schema.js';
 import { decodeSegment, decodeSegmentKeywords, encodeSegment } from './indexeddb/segment-codec.js';
 import {
   compactSegments,
@@ -113,7 +113,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     const rows: StoredRow[] = nodes.map(({ node, refDocId }, row) => ({ nodeId: node.id, refDocId, metadata: node.metadata, group: 0, page: pageOfRow(row), vectorPage: 0, segment: -1 }));
     const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
     // Made before the transaction: an await between commit and the memory update could interleave another write.
-    const index = await this.indexFor(dims, 0);
+    const index = await this.indexFor(dims);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     const { segmentId, codes } = await writeTransaction(
       await this.connection(),
@@ -288,19 +288,29 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     // Known before the transaction: it must not wait on anything but its own requests.
     const simd = (await compileInt8DotKernel()) !== undefined;
     const tx = (await this.connection()).transaction(['meta', 'segments', 'vectors']);
-    const [config, stored] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAll()]);
-    // Keyword rows are decoded when the keyword index is built (deferred: see SearchIndex.add).
-    const segments = stored.map((s) => decodeSegment(s, { keywords: false }));
-    const rows = segments.reduce((n, s) => n + s.nodeIds.length, 0);
-    const codesFirst = simd && rows > 0;
+    const [config, keys] = await Promise.all([tx.objectStore('meta').get('config'), tx.objectStore('segments').getAllKeys()]);
+    // Every segment requested at once: IndexedDB reads the next ones while the first are decoded,
+    // and each is let go once added.
+    const pending: (Promise<StoredSegment | undefined> | undefined)[] = keys.map((key) => tx.objectStore('segments').get(key));
+    const codesFirst = simd && keys.length > 0;
     const vectorPages = config && !codesFirst ? await tx.objectStore('vectors').getAll() : [];
+    // Built aside and swapped in whole, so a concurrent reader never sees half an index.
+    const index = config && (await SearchIndex.create<StoredRow>(config.dimensions, 1024, { bm25: this.bm25, readVectors: codesFirst ? (list) => this.readVectors(list) : undefined }));
+    const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
+    let rows = 0;
+    for (let i = 0; i < pending.length && index; i++) {
+      const stored = (await pending[i])!;
+      pending[i] = undefined;
+      // Keyword rows are decoded when the keyword index is built (deferred: see SearchIndex.add).
+      const segment = decodeSegment(stored, { keywords: false });
+      rows += segment.nodeIds.length;
+      index.add(rowsOfSegment(segment), { codes: segment.codes, vectors: index.codesOnly ? undefined : segmentVectors(segment, pageById, config.dimensions) }, () => decodeSegmentKeywords(stored));
+    }
     await tx.done;
     this.model = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
     this.index?.discard();
-    this.index = undefined;
-    if (!config) return;
-    const dims = config.dimensions;
-    const index = await this.indexFor(dims, rows, codesFirst);
+    this.index = index;
+    if (!index) return;
     // Background work (keyword index, float32 rows) starts once the first query ran, or after a
     // second without one: started at once, its reads queued before the first query's.
     const firstQuery = new Promise<void>((resolve) => {
@@ -308,8 +318,6 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
       setTimeout(resolve, BACKGROUND_AFTER_MS);
     });
     index.deferBackgroundUntil(firstQuery);
-    const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
-    segments.forEach((s, i) => index.add(rowsOfSegment(s), { codes: s.codes, vectors: index.codesOnly ? undefined : segmentVectors(s, pageById, dims) }, () => decodeSegmentKeywords(stored[i]!)));
     // A failed read leaves the codes, which answer the same: queries go on reading their rows.
     if (index.codesOnly && !this.codesOnlyAt(rows)) this.floatsLoad = firstQuery.then(() => index.loadFloats()).catch(() => false);
   }
@@ -331,9 +339,9 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     return rows > this.floatRowsInMemory || this.floatRowsInMemory === 0;
   }
 
-  /** The search index (made when there is none yet): codes only when opening with rows, or above `floatRowsInMemory`. */
-  private indexFor(dims: number, rows: number, opening = false): Promise<SearchIndex<StoredRow>> {
-    return this.searchIndex(dims, Math.max(rows, 16), opening || this.codesOnlyAt(rows) ? (list) => this.readVectors(list) : undefined);
+  /** The search index of a write (made for the first one): only codes when `floatRowsInMemory` is 0. */
+  private indexFor(dims: number): Promise<SearchIndex<StoredRow>> {
+    return this.searchIndex(dims, 1024, this.floatRowsInMemory === 0 ? (list) => this.readVectors(list) : undefined);
   }
 
   /** The float32 vectors of rows, from their pages (NaN for a row whose document was removed meanwhile). */
