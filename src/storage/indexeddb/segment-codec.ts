@@ -51,9 +51,13 @@ export function decodeSegment(stored: StoredSegment, { keywords = true } = {}): 
   return { ...decodeRowData(stored, keywords), codes: { int8, scales, bits, inverseNorms }, locations: resolveLocations(stored) };
 }
 
-/** A segment's keyword rows. */
+/** A segment's keyword rows (of a schema-3 segment: from their bytes alone, without parsing the row data again). */
 export function decodeSegmentKeywords(stored: StoredSegment): SegmentRecord['keywords'] {
-  return decodeRowData(stored).keywords;
+  return stored.keywords && stored.scales ? keywordRows(stored.keywords, stored.scales.length, stored.id) : decodeRowData(stored).keywords;
+}
+
+function keywordRows(bytes: Uint8Array, rows: number, segment: number | undefined): SegmentRecord['keywords'] {
+  return decodeKeywordRows(bytes, rows, (reason) => new StorageCorruptionError(`The keyword data of segment ${segment} is unreadable: ${reason}. Clear the index and ingest again.`));
 }
 
 /** The rows' ids, documents, metadata and keywords, from a segment of any schema. */
@@ -62,8 +66,8 @@ export function decodeRowData(stored: StoredSegment, withKeywords = true): Pick<
   const keywords = !withKeywords
     ? []
     : stored.keywords
-    ? decodeKeywordRows(stored.keywords, nodeIds.length, (reason) => new StorageCorruptionError(`The keyword data of segment ${stored.id} is unreadable: ${reason}. Clear the index and ingest again.`))
-    : (terms ?? []).map((t, i) => ({ terms: t, freqs: freqs![i]! }));
+      ? keywordRows(stored.keywords, nodeIds.length, stored.id)
+      : (terms ?? []).map((t, i) => ({ terms: t, freqs: freqs![i]! }));
   return {
     ...(stored.id !== undefined && { id: stored.id }),
     nodeIds,

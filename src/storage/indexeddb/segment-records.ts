@@ -99,7 +99,7 @@ export async function removeDocument(tx: SegmentTx, refDocId: string, known?: Do
       const keepRow = page.nodeIds.map((id) => !gone.has(id));
       const kept = keepRow.filter(Boolean).length;
       if (kept === 0) await t.objectStore('vectors').delete(key);
-      else if (kept < keepRow.length) await t.objectStore('vectors').put({ id: key, nodeIds: page.nodeIds.filter((_, i) => keepRow[i]), vectors: keepFloatRows(page.vectors, keepRow, kept) });
+      else if (kept < keepRow.length) await t.objectStore('vectors').put({ id: key, nodeIds: page.nodeIds.filter((_, i) => keepRow[i]), vectors: keepRowsOf(page.vectors, keepRow, kept) });
     }
     const keep = segment.refDocIds.map((id) => id !== refDocId);
     const kept = keep.filter(Boolean).length;
@@ -111,7 +111,7 @@ export async function removeDocument(tx: SegmentTx, refDocId: string, known?: Do
 }
 
 /** The rows of `values` (equal-length rows back to back) where `keep` is true. */
-function keepFloatRows<T extends Float32Array | Uint32Array>(values: T, keep: readonly boolean[], kept: number): T {
+function keepRowsOf<T extends Float32Array | Uint32Array>(values: T, keep: readonly boolean[], kept: number): T {
   const width = values.length / keep.length;
   const out = new (values.constructor as new (n: number) => T)(kept * width);
   let row = 0;
@@ -131,7 +131,7 @@ function keepRows(segment: SegmentRecord, keep: boolean[], kept: number): Segmen
     metadata: pick(segment.metadata),
     keywords: pick(segment.keywords),
     codes: pickCodes(segment.codes, dims, keep),
-    locations: keepFloatRows(segment.locations, keep, kept),
+    locations: keepRowsOf(segment.locations, keep, kept),
   };
 }
 
