@@ -61,7 +61,8 @@ export class SearchIndex<R extends SearchRow> {
    * BM25 (a fifth of a 100k open) until a keyword query needs it or the page is idle.
    */
   private readonly keywordWork: (() => void)[] = [];
-  private keywordWorkScheduled = false;
+  /** Cancels the scheduled idle step, so a discarded index is not held until the page is idle. */
+  private cancelKeywordStep: (() => void) | undefined;
   private discarded = false;
   private backgroundAfter: Promise<void> = Promise.resolve();
   /**
@@ -145,16 +146,24 @@ export class SearchIndex<R extends SearchRow> {
   private keywordStep(step: () => void, defer = false): void {
     if (!defer && this.keywordWork.length === 0) return step();
     this.keywordWork.push(step);
-    if (this.keywordWorkScheduled) return;
-    this.keywordWorkScheduled = true;
+    if (this.cancelKeywordStep) return;
     // One step (a stored segment: about 4,096 rows) per idle period.
-    const idle = (run: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(run) : setTimeout(run, 0));
+    const idle = (run: () => void) => {
+      if (typeof requestIdleCallback !== 'function') {
+        const timer = setTimeout(run, 0);
+        this.cancelKeywordStep = () => clearTimeout(timer);
+      } else {
+        const handle = requestIdleCallback(run);
+        this.cancelKeywordStep = () => cancelIdleCallback(handle);
+      }
+    };
     const next = () => {
       this.keywordWork.shift()?.();
       if (this.keywordWork.length > 0) idle(next);
-      else this.keywordWorkScheduled = false;
+      else this.cancelKeywordStep = undefined;
     };
-    void this.backgroundAfter.then(() => idle(next));
+    this.cancelKeywordStep = () => {};
+    void this.backgroundAfter.then(() => this.cancelKeywordStep && !this.discarded && idle(next));
   }
 
   /**
@@ -175,6 +184,8 @@ export class SearchIndex<R extends SearchRow> {
   discard(): void {
     this.discarded = true;
     this.keywordWork.length = 0;
+    this.cancelKeywordStep?.();
+    this.cancelKeywordStep = undefined;
   }
 
   /** The keyword index with every deferred step done. */

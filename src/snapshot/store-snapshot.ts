@@ -9,8 +9,11 @@ import { wholeDocumentBatches } from '../ingestion/document-batches.js';
 import { sliceKeywordRows } from '../search/keyword-codec.js';
 import { decodeSnapshot, readSnapshotHeader, type SnapshotChunker, type SnapshotData, type SnapshotEmbedModel, type SnapshotHeader } from './snapshot-format.js';
 
-/** Nodes per write transaction while loading: whole documents, about one storage segment. */
-const NODES_PER_WRITE = 4096;
+/**
+ * Nodes per write transaction while loading (whole documents). Each transaction costs its own
+ * start and commit: a 10k-chunk snapshot in one write loaded 120 ms sooner than in three of 4,096.
+ */
+const NODES_PER_WRITE = 16384;
 
 export interface LoadSnapshotResult {
   header: SnapshotHeader;
@@ -78,22 +81,28 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
     });
   }
 
-  const total = todo.reduce((n, d) => n + d.nodes.length, 0);
-  let done = 0;
-  for (const { batch, size } of wholeDocumentBatches(todo, (d) => d.nodes.length, NODES_PER_WRITE)) {
-    signal?.throwIfAborted();
-    // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
-    const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
-    await vectorStore.add(batch, embedInfo, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }) });
-    done += size;
-    onProgress?.({ phase: 'store', done, total });
-  }
+  // Documents the previous snapshot of this name had and this one lacks go first: the record
+  // below is written with the last documents, and must not be stored while they remain.
   const now = new Set(data.documents.map((d) => d.id));
   let removed = 0;
   for (const id of previous?.refDocIds ?? []) {
+    signal?.throwIfAborted();
     if (!now.has(id) && (await vectorStore.delete(id))) removed++;
   }
-  await vectorStore.putSnapshotRecord({ name, contentHash: header.contentHash, refDocIds: [...now], loadedAt: Date.now() });
+  const record = { name, contentHash: header.contentHash, refDocIds: [...now], loadedAt: Date.now() };
+  const total = todo.reduce((n, d) => n + d.nodes.length, 0);
+  const batches = [...wholeDocumentBatches(todo, (d) => d.nodes.length, NODES_PER_WRITE)];
+  let done = 0;
+  for (const [i, { batch, size }] of batches.entries()) {
+    signal?.throwIfAborted();
+    // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
+    const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
+    const last = i === batches.length - 1;
+    await vectorStore.add(batch, embedInfo, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }), ...(last && { snapshotRecord: record }) });
+    done += size;
+    onProgress?.({ phase: 'store', done, total });
+  }
+  if (batches.length === 0) await vectorStore.putSnapshotRecord(record);
   return { header, loaded: true, written: todo.length, removed };
 }
 

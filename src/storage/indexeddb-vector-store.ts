@@ -117,20 +117,23 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     const { segmentId, codes } = await writeTransaction(
       await this.connection(),
-      ['meta', 'segments', 'pages', 'vectors', 'docs'],
+      ['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'],
       async (tx) => {
         const config = await tx.objectStore('meta').get('config');
         const stored = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
         if (stored && (stored.model !== embedModel.model || stored.dimensions !== dims || differentMetadata(stored, embedModel))) {
           throw new EmbeddingModelMismatchError(stored, embedModel);
         }
-        if (!config) await tx.objectStore('meta').put(newConfig(embedModel), 'config');
         // Only documents stored before need removing. One key listing over the batch's id range
         // finds them (a request per document costs more than the write itself).
         const ids = documents.map((doc) => doc.refDocId).sort();
         const storedIds = new Set(await tx.objectStore('docs').getAllKeys(IDBKeyRange.bound(ids[0]!, ids.at(-1)!)));
         const previous = await Promise.all(documents.filter((doc) => storedIds.has(doc.refDocId)).map((doc) => tx.objectStore('docs').get(doc.refDocId)));
-        for (const record of previous) if (record) await removeDocument(tx, record.id, record);
+        let removedRows = 0;
+        for (const record of previous) if (record) removedRows += (await removeDocument(tx, record.id, record)) ?? 0;
+        // An index written before the count was kept: memory (reloaded before this write) knows it.
+        const rowsBefore = config?.rows ?? index.size;
+        await tx.objectStore('meta').put({ ...(config ?? newConfig(embedModel)), rows: rowsBefore - removedRows + rows.length }, 'config');
         const nodeIds = rows.map((r) => r.nodeId);
         const pagesWritten = writeVectorPages(tx, nodeIds, vectors, dims);
         // Made while IndexedDB writes the pages (the requests are out; the transaction stays active).
@@ -154,6 +157,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
         for (let start = 0, page = 0; start < nodeRecords.length; start += NODES_PER_PAGE, page++) {
           pageStore.put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) } satisfies NodePage);
         }
+        if (options.snapshotRecord) unwrap(tx.objectStore('snapshots')).put(options.snapshotRecord);
         return { segmentId: segment, codes };
       },
       { rows: rows.length, dims },
@@ -171,7 +175,17 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   async delete(refDocId: string): Promise<boolean> {
     if (typeof refDocId !== 'string') throw new InvalidArgumentError(`Expected refDocId to be a string, got ${describeValue(refDocId)}.`);
     await this.beforeRead();
-    const existed = await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'vectors', 'docs'], (tx) => removeDocument(tx, refDocId), { rows: 0, dims: this.model?.dimensions ?? 0 });
+    const existed = await writeTransaction(
+      await this.connection(),
+      ['meta', 'segments', 'pages', 'vectors', 'docs'],
+      async (tx) => {
+        const removed = await removeDocument(tx, refDocId);
+        const config = removed ? await tx.objectStore('meta').get('config') : undefined;
+        if (config?.rows !== undefined) await tx.objectStore('meta').put({ ...config, rows: config.rows - removed! }, 'config');
+        return removed !== undefined;
+      },
+      { rows: 0, dims: this.model?.dimensions ?? 0 },
+    );
     this.index?.removeRefDoc(refDocId);
     if (existed) this.notifyOtherTabs();
     return existed;
@@ -295,7 +309,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     const codesFirst = simd && keys.length > 0;
     const vectorPages = config && !codesFirst ? await tx.objectStore('vectors').getAll() : [];
     // Built aside and swapped in whole, so a concurrent reader never sees half an index.
-    const index = config && (await SearchIndex.create<StoredRow>(config.dimensions, 1024, { bm25: this.bm25, readVectors: codesFirst ? (list) => this.readVectors(list) : undefined }));
+    // Sized for the rows stored at once: grown as segments arrive, it would hold more than they need.
+    const index = config && (await SearchIndex.create<StoredRow>(config.dimensions, Math.max(1024, config.rows ?? 0), { bm25: this.bm25, readVectors: codesFirst ? (list) => this.readVectors(list) : undefined }));
     const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
     let rows = 0;
     for (let i = 0; i < pending.length && index; i++) {

@@ -70,6 +70,7 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
       });
       row += count;
     }
+    if (options.snapshotRecord) await this.putSnapshotRecord(options.snapshotRecord);
   }
 
   async delete(refDocId: string): Promise<boolean> {

@@ -93,6 +93,11 @@ export interface AddOptions {
   signal?: AbortSignal;
   /** The documents' keyword rows already encoded (from a snapshot), stored as they are. */
   keywordBytes?: Uint8Array;
+  /**
+   * Recorded with these documents, atomically: the last write of a snapshot load, so the record
+   * (which makes loading that snapshot again a no-op) is never stored without its last documents.
+   */
+  snapshotRecord?: SnapshotRecord;
 }
 
 /**

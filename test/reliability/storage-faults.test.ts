@@ -50,7 +50,8 @@ describe('schema versions', () => {
         db.createObjectStore('docs', { keyPath: 'id' });
       },
     });
-    await v1.put('meta', { ...config, schemaVersion: 1 }, 'config');
+    const { rows: _rows1, ...config1 } = config!;
+    await v1.put('meta', { ...config1, schemaVersion: 1 }, 'config');
     for (const s of segments) {
       const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
       const rows = JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)]);
@@ -100,7 +101,8 @@ describe('schema versions', () => {
         db.createObjectStore('snapshots', { keyPath: 'name' });
       },
     });
-    await v2.put('meta', { ...config, schemaVersion: 2 }, 'config');
+    const { rows: _rows2, ...config2 } = config!;
+    await v2.put('meta', { ...config2, schemaVersion: 2 }, 'config');
     for (const s of segments) {
       const { rows, keywords } = encodeSegment(s);
       const locations = Uint32Array.from(s.nodeIds.flatMap((_, i) => [s.locations[i * 3]!, s.locations[i * 3 + 1]!]));
@@ -112,6 +114,8 @@ describe('schema versions', () => {
 
     const migrated = await IndexedDBVectorStore.open(name);
     expect(await migrated.verify()).toEqual([]);
+    // The migration counted the rows (schema 2 did not record them).
+    expect((await migrated.readAll()).config?.rows).toBe(segments.reduce((n, s) => n + s.nodeIds.length, 0));
     // The same vectors, keyword rows and codes as the store that wrote them.
     const [after, before] = await Promise.all([migrated.exportContents(), source.exportContents()]);
     expect(Array.from(after.vectors)).toEqual(Array.from(before.vectors));

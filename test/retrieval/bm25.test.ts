@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
+import { BM25Index, analyzeKeywords } from '../../src/search/bm25-index.js';
 import { analyze } from '../../src/search/english-analyzer.js';
 import { porterStem } from '../../src/search/porter-stemmer.js';
 import { QueryFusionRetriever } from '../../src/retrieval/query-fusion-retriever.js';
@@ -17,6 +18,40 @@ afterAll(async () => {
     store.close();
     await IndexedDBVectorStore.delete(store.name);
   }
+});
+
+describe('BM25Index', () => {
+  test('after removals (and the squeeze that drops removed rows and their terms) it scores as an index of the rows left', () => {
+    // Seeded texts: words of a small shared vocabulary, and one word of each document's own.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const vocabulary = ['river', 'fish', 'heron', 'bank', 'stone', 'water', 'bridge', 'mill', 'reed', 'otter', 'boat', 'rain'];
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const words = Array.from({ length: 3 + Math.floor(next() * 12) }, () => vocabulary[Math.floor(next() * vocabulary.length)]!);
+      return { row: { nodeId: `n${i}`, refDocId: `d${Math.floor(i / 4)}`, metadata: { i } }, text: `${words.join(' ')} own${Math.floor(i / 4)}word` };
+    });
+    const index = new BM25Index<(typeof rows)[number]['row']>();
+    for (const { row, text } of rows) index.add(row, analyzeKeywords(text));
+    const queries = ['river fish', 'heron heron bank', 'stone bridge mill otter', 'rain', 'own3word', 'own90word river', 'nothing here'];
+    const answers = (i: BM25Index<(typeof rows)[number]['row']>) => queries.map((q) => i.search(q, 15).map((hit) => [hit.row.nodeId, hit.score]));
+    const removed = new Set<string>();
+    // Rounds of removals: before a quarter is gone the postings still list removed rows; after, they are squeezed out.
+    for (const round of [[0, 10], [10, 30], [30, 60]] as const) {
+      for (let d = round[0]; d < round[1]; d++) {
+        index.removeRefDoc(`d${d * 3 % 100}`);
+        removed.add(`d${d * 3 % 100}`);
+      }
+      const fresh = new BM25Index<(typeof rows)[number]['row']>();
+      for (const { row, text } of rows) if (!removed.has(row.refDocId)) fresh.add(row, analyzeKeywords(text));
+      expect(index.size).toBe(fresh.size);
+      expect(answers(index)).toEqual(answers(fresh));
+    }
+    // A removed document's own word finds nothing; rows added after the squeeze are found.
+    expect(index.search('own3word', 5)).toEqual([]);
+    index.add({ nodeId: 'late', refDocId: 'late', metadata: { i: -1 } }, analyzeKeywords('a late otter own3word'));
+    expect(index.search('own3word', 5).map((hit) => hit.row.nodeId)).toEqual(['late']);
+    expect(index.search('otter', 500).some((hit) => hit.row.nodeId === 'late')).toBe(true);
+  });
 });
 
 describe('English analyzer', () => {

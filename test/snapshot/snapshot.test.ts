@@ -44,12 +44,26 @@ describe('snapshots', () => {
     expect(data.vectors).toHaveLength(index.vectorStore.count * embedModel.dimensions);
 
     const progress: string[] = [];
-    const loaded = await VectorStoreIndex.fromSnapshot(bytes.slice().buffer, {
-      vectorStore: await openStore(),
-      embedModel: fixtureEmbedding(),
-      onProgress: (e) => progress.push(`${e.phase}:${e.done}/${e.total}`),
-    });
+    const vectorStore = await openStore();
+    // Every write transaction of the load, with the stores it covers.
+    const writes: string[][] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      const tx = transaction.apply(this, args);
+      if (tx.mode === 'readwrite') writes.push([...tx.objectStoreNames]);
+      return tx;
+    };
+    let loaded: VectorStoreIndex;
+    try {
+      loaded = await VectorStoreIndex.fromSnapshot(bytes.slice().buffer, { vectorStore, embedModel: fixtureEmbedding(), onProgress: (e) => progress.push(`${e.phase}:${e.done}/${e.total}`) });
+    } finally {
+      IDBDatabase.prototype.transaction = transaction;
+    }
     expect(loaded.lastSnapshotLoad).toMatchObject({ loaded: true, written: CORPUS.length, removed: 0 });
+    // One transaction holds the documents and the snapshot's record: a crash leaves both or neither.
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toContain('snapshots');
+    expect((await vectorStore.getSnapshotRecord('default'))?.contentHash).toBe(header.contentHash);
     expect(progress.at(-1)).toBe(`store:${header.counts.nodes}/${header.counts.nodes}`);
     expect(await loaded.vectorStore.verify()).toEqual([]);
     expect(await contents(loaded.vectorStore)).toEqual(await contents(index.vectorStore));

@@ -108,6 +108,8 @@ describe('an index that keeps only codes in memory', () => {
       expect(hits.every((h) => Number(h.node.refDocId!.slice(1)) % 3 !== 0)).toBe(true);
     }
     expect(await codes.verify()).toEqual([]);
+    // The row count opening sizes its memory by follows writes, deletes and the refresh.
+    expect((await codes.readAll()).config?.rows).toBe(ROWS - Math.ceil(docs / 3) * PER_DOC);
 
     // Reopened both ways, the database gives the same answers as the store that wrote it.
     codes.close();

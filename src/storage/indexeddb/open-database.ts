@@ -71,10 +71,12 @@ async function migrateToSchema3(db: IDBPDatabase<unknown>, tx: IDBPTransaction<u
   if (oldVersion === 1) {
     for (const page of (await tx.objectStore('nodes').getAll()) as { nodes: NodeRecord[] }[]) for (const n of page.nodes) nodeById.set(n.id, n);
   }
+  let total = 0;
   for (const key of await tx.objectStore('segments').getAllKeys()) {
     const stored = (await tx.objectStore('segments').get(key)) as StoredSegment;
     const rows = decodeRowData(stored);
     const count = rows.nodeIds.length;
+    total += count;
     const vectors = stored.vectors ?? new Float32Array(0);
     const dims = config?.dimensions ?? (count > 0 ? vectors.length / count : 0);
     const locations = new Uint32Array(count * LOCATION_FIELDS);
@@ -93,5 +95,6 @@ async function migrateToSchema3(db: IDBPDatabase<unknown>, tx: IDBPTransaction<u
     }
     await tx.objectStore('segments').put(encodeSegment({ ...rows, id: stored.id!, codes: encodeVectorCodes(vectors, dims), locations }));
   }
+  if (config) await tx.objectStore('meta').put({ ...config, rows: total } satisfies IndexConfig, 'config');
   if (oldVersion === 1) db.deleteObjectStore('nodes');
 }

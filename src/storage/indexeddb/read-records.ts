@@ -56,6 +56,8 @@ export function recordProblems({ config, segments, pages, docs, vectorPages }: A
       if (pageOfNode.has(id) && pageOfNode.get(id) !== where) problems.push(`node ${id} is in page ${pageOfNode.get(id)}, its row says ${where}`);
     });
   }
+  const stored = segments.reduce((n, s) => n + s.nodeIds.length, 0);
+  if (config?.rows !== undefined && config.rows !== stored) problems.push(`the index records ${config.rows} rows, its segments hold ${stored}`);
   const nodeById = new Map(nodeKeys.map((n) => [n.id, n]));
   for (const doc of docs) {
     for (const id of doc.nodeIds) {

@@ -20,7 +20,10 @@ export interface StoredRow extends SearchRow {
   segment: number;
 }
 
-type SegmentTx = WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]> | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docs')[]>;
+type SegmentTx =
+  | WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]>
+  | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docs')[]>
+  | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docs' | 'snapshots')[]>;
 
 /** The rows of a stored segment, as held in memory. */
 export function rowsOfSegment(s: SegmentRecord): StoredRow[] {
@@ -77,11 +80,15 @@ export function vectorPageKeysOf(segment: SegmentRecord, refDocId: string): numb
   return [...new Set(segment.refDocIds.flatMap((id, i) => (id === refDocId ? [segment.locations[i * LOCATION_FIELDS + 2]!] : [])))];
 }
 
-/** Removes one document's rows from its segment and its node pages, and its docstore entry. */
-export async function removeDocument(tx: SegmentTx, refDocId: string, known?: DocRecord): Promise<boolean> {
+/**
+ * Removes one document's rows from its segment and its node pages, and its docstore entry.
+ * Returns how many rows it had, or undefined when it is not stored.
+ */
+export async function removeDocument(tx: SegmentTx, refDocId: string, known?: DocRecord): Promise<number | undefined> {
   const t = tx as WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]>;
   const doc = known ?? (await t.objectStore('docs').get(refDocId));
-  if (!doc) return false;
+  if (!doc) return undefined;
+  let removed = 0;
   const storedSegment = await t.objectStore('segments').get(doc.segment);
   const segment = storedSegment && decodeSegment(storedSegment);
   if (segment) {
@@ -103,11 +110,12 @@ export async function removeDocument(tx: SegmentTx, refDocId: string, known?: Do
     }
     const keep = segment.refDocIds.map((id) => id !== refDocId);
     const kept = keep.filter(Boolean).length;
+    removed = keep.length - kept;
     if (kept === 0) await t.objectStore('segments').delete(doc.segment);
     else if (kept < keep.length) await t.objectStore('segments').put(encodeSegment(keepRows(segment, keep, kept)));
   }
   await t.objectStore('docs').delete(refDocId);
-  return true;
+  return removed;
 }
 
 /** The rows of `values` (equal-length rows back to back) where `keep` is true. */
