@@ -221,7 +221,13 @@ async function loadVoy(): Promise<{ Voy: new (resource: unknown) => { search(q: 
 async function memoryOfStore(holder: { store?: IndexedDBVectorStore | undefined }): Promise<{ heap: number; buffers: number; wasm: number; released: boolean }> {
   let store: IndexedDBVectorStore | undefined = holder.store!;
   holder.store = undefined;
-  const withStore = heapMB();
+  // Both figures after the same pause and collection: a collection's sweeping goes on after it,
+  // and measured at once the heap still counted garbage (the store's figure came out 0.5 GB high).
+  const settled = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return heapMB();
+  };
+  const withStore = await settled();
   // The bench reads the store's private parts: no public API reports memory. The typed arrays'
   // contents live outside the JS heap (the heap figure leaves them out): counted here.
   type Buffers = { byteLength: number };
@@ -232,8 +238,7 @@ async function memoryOfStore(holder: { store?: IndexedDBVectorStore | undefined 
   store.close();
   store = undefined;
   // Timers of the closed store (the one-second background start) hold it until they fire.
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const without = heapMB();
+  const without = await settled();
   return { heap: withStore - without, buffers, wasm, released: ref.deref() === undefined };
 }
 
@@ -552,6 +557,10 @@ async function main(): Promise<void> {
   const steps = (params.get('steps') ?? 'search,storage,snapshot,bridge,embedding,scifact').split(',').filter(Boolean);
   const table: Record<string, () => Promise<void>> = { search: searchFigures, storage: storageFigures, snapshot: snapshotFigures, bridge: bridgeFigures, embedding: embeddingFigures, scifact: scifactFigures };
   for (const step of steps) {
+    // What the step before left (the search step's million-row matrices) collected first, so its
+    // collection does not land inside this step's timings.
+    heapMB();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const t = performance.now();
     try {
       await table[step]!();

@@ -23,6 +23,7 @@ import {
   writeVectorPages,
   type StoredRow,
 } from './indexeddb/segment-records.js';
+import { docGroupOf, getDocs, storedDocs, updateDocs } from './indexeddb/doc-groups.js';
 import { writeTransaction } from './indexeddb/write-transaction.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities, VectorStoreQuery } from './vector-store.js';
 
@@ -117,20 +118,19 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     const { segmentId, codes } = await writeTransaction(
       await this.connection(),
-      ['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'],
+      ['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'],
       async (tx) => {
         const config = await tx.objectStore('meta').get('config');
         const stored = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
         if (stored && (stored.model !== embedModel.model || stored.dimensions !== dims || differentMetadata(stored, embedModel))) {
           throw new EmbeddingModelMismatchError(stored, embedModel);
         }
-        // Only documents stored before need removing. One key listing over the batch's id range
-        // finds them (a request per document costs more than the write itself).
-        const ids = documents.map((doc) => doc.refDocId).sort();
-        const storedIds = new Set(await tx.objectStore('docs').getAllKeys(IDBKeyRange.bound(ids[0]!, ids.at(-1)!)));
-        const previous = await Promise.all(documents.filter((doc) => storedIds.has(doc.refDocId)).map((doc) => tx.objectStore('docs').get(doc.refDocId)));
+        // Only documents stored before need removing (none, in one request, for a new batch).
+        const groups = tx.objectStore('docGroups');
+        const previous = await storedDocs(groups, documents.map((doc) => doc.refDocId));
         let removedRows = 0;
-        for (const record of previous) if (record) removedRows += (await removeDocument(tx, record.id, record)) ?? 0;
+        for (const record of previous) removedRows += await removeDocument(tx, record);
+        if (previous.length > 0) await updateDocs(groups, previous.map((record) => record.id), () => undefined);
         // An index written before the count was kept: memory (reloaded before this write) knows it.
         const rowsBefore = config?.rows ?? index.size;
         await tx.objectStore('meta').put({ ...(config ?? newConfig(embedModel)), rows: rowsBefore - removedRows + rows.length }, 'config');
@@ -149,10 +149,9 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
                   options.keywordBytes,
                 ),
               );
-        // Plain requests, no promise each (a write of 5,000 documents spent a fifth of its time on
-        // them): a failed one aborts the transaction, and writeTransaction reports its error.
-        const docStore = unwrap(tx.objectStore('docs'));
-        for (const doc of documents) docStore.put({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment, metadata: doc.metadata ?? {} } satisfies DocRecord);
+        // Plain requests, no promise each: a failed one aborts the transaction, and
+        // writeTransaction reports its error.
+        unwrap(groups).put(docGroupOf(documents.map((doc): DocRecord => ({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment, metadata: doc.metadata ?? {} }))));
         const pageStore = unwrap(tx.objectStore('pages'));
         for (let start = 0, page = 0; start < nodeRecords.length; start += NODES_PER_PAGE, page++) {
           pageStore.put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) } satisfies NodePage);
@@ -177,12 +176,15 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     await this.beforeRead();
     const existed = await writeTransaction(
       await this.connection(),
-      ['meta', 'segments', 'pages', 'vectors', 'docs'],
+      ['meta', 'segments', 'pages', 'vectors', 'docGroups'],
       async (tx) => {
-        const removed = await removeDocument(tx, refDocId);
-        const config = removed ? await tx.objectStore('meta').get('config') : undefined;
-        if (config?.rows !== undefined) await tx.objectStore('meta').put({ ...config, rows: config.rows - removed! }, 'config');
-        return removed !== undefined;
+        const [doc] = await getDocs(tx.objectStore('docGroups'), [refDocId]);
+        if (!doc) return false;
+        const removed = await removeDocument(tx, doc);
+        await updateDocs(tx.objectStore('docGroups'), [refDocId], () => undefined);
+        const config = removed > 0 ? await tx.objectStore('meta').get('config') : undefined;
+        if (config?.rows !== undefined) await tx.objectStore('meta').put({ ...config, rows: config.rows - removed }, 'config');
+        return true;
       },
       { rows: 0, dims: this.model?.dimensions ?? 0 },
     );
@@ -192,8 +194,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   }
 
   async getRefDocs(refDocIds: readonly string[]): Promise<(DocRecord | undefined)[]> {
-    const tx = (await this.connection()).transaction('docs');
-    const [records] = await Promise.all([Promise.all(refDocIds.map((id) => tx.store.get(id))), tx.done]);
+    const tx = (await this.connection()).transaction('docGroups');
+    const [records] = await Promise.all([getDocs(tx.store, refDocIds), tx.done]);
     return records;
   }
 
@@ -203,7 +205,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   }
 
   async listRefDocs(): Promise<RefDocInfo[]> {
-    return (await this.connection()).getAll('docs');
+    return (await (await this.connection()).getAll('docGroups')).flatMap((group) => group.docs);
   }
 
   protected async nodesOf(refs: readonly StoredRow[]): Promise<(TextNode | undefined)[]> {
@@ -220,8 +222,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   }
 
   async getNodesOfRefDoc(refDocId: string): Promise<TextNode[]> {
-    const tx = (await this.connection()).transaction(['docs', 'segments', 'pages']);
-    const doc = await tx.objectStore('docs').get(refDocId);
+    const tx = (await this.connection()).transaction(['docGroups', 'segments', 'pages']);
+    const [doc] = await getDocs(tx.objectStore('docGroups'), [refDocId]);
     const stored = doc && (await tx.objectStore('segments').get(doc.segment));
     const pages = stored ? await Promise.all(pageKeysOf(decodeSegment(stored), refDocId).map((key) => tx.objectStore('pages').get(key))) : [];
     await tx.done;
@@ -237,7 +239,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     await this.beforeRead();
     const dims = this.model?.dimensions;
     if (dims === undefined) return;
-    const moves = await writeTransaction(await this.connection(), ['segments', 'docs'], (tx) => compactSegments(tx), { rows: 0, dims });
+    const moves = await writeTransaction(await this.connection(), ['segments', 'docGroups'], (tx) => compactSegments(tx), { rows: 0, dims });
     if (moves.length === 0) return;
     const renames = new Map(moves.flatMap(({ from, to }) => [...from].map((id) => [id, to])));
     this.index?.forEachRow((row) => (row.segment = renames.get(row.segment) ?? row.segment));
@@ -262,21 +264,21 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
 
   /** Every record, read in one transaction (for verification and export). */
   async readAll(): Promise<AllRecords> {
-    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'vectors', 'docs']);
-    const [config, segments, pages, vectorPages, docs] = await Promise.all([
+    const tx = (await this.connection()).transaction(['meta', 'segments', 'pages', 'vectors', 'docGroups']);
+    const [config, segments, pages, vectorPages, docGroups] = await Promise.all([
       tx.objectStore('meta').get('config'),
       tx.objectStore('segments').getAll().then((all) => all.map((s) => decodeSegment(s))),
       tx.objectStore('pages').getAll(),
       tx.objectStore('vectors').getAll(),
-      tx.objectStore('docs').getAll(),
+      tx.objectStore('docGroups').getAll(),
       tx.done,
     ]);
-    return { config, docs, segments, pages, vectorPages };
+    return { config, docs: docGroups.flatMap((group) => group.docs), docGroups, segments, pages, vectorPages };
   }
 
   async clear(): Promise<void> {
-    await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'], async (tx) => {
-      await Promise.all(['meta', 'segments', 'pages', 'vectors', 'docs', 'snapshots'].map((name) => tx.objectStore(name as 'meta').clear()));
+    await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'], async (tx) => {
+      await Promise.all(['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'].map((name) => tx.objectStore(name as 'meta').clear()));
     });
     this.model = undefined;
     this.index?.discard();

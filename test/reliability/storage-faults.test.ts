@@ -76,8 +76,8 @@ describe('schema versions', () => {
     expect(await migrated.verify()).toEqual([]);
     migrated.close();
     const raw = await openDB(`pagerag:${name}`);
-    expect(raw.version).toBe(3);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
+    expect(raw.version).toBe(4);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
     raw.close();
     source.close();
   });
@@ -131,8 +131,60 @@ describe('schema versions', () => {
     expect(await migrated.verify()).toEqual([]);
     migrated.close();
     const raw = await openDB(`pagerag:${name}`);
-    expect(raw.version).toBe(3);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docs', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
+    expect(raw.version).toBe(4);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
+    raw.close();
+    source.close();
+  });
+
+  test('a database of schema 3 is migrated in place: one docstore record per document becomes one per segment', async () => {
+    // A schema-3 database as pagerag wrote it before the docstore was grouped: a `docs` store with
+    // one record per document, and no row count in the config.
+    const source = await IndexedDBVectorStore.open(fresh());
+    const embedModel = fixtureEmbedding();
+    const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
+    await source.delete(corpusDocuments()[1]!.id);
+    const { config, docs, segments, pages, vectorPages } = await source.readAll();
+    const name = fresh();
+    const v3 = await openDB(`pagerag:${name}`, 3, {
+      upgrade(db) {
+        db.createObjectStore('meta');
+        db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
+        db.createObjectStore('docs', { keyPath: 'id' });
+        db.createObjectStore('pages', { keyPath: ['group', 'page'] });
+        db.createObjectStore('snapshots', { keyPath: 'name' });
+        db.createObjectStore('vectors', { keyPath: 'id', autoIncrement: true });
+      },
+    });
+    const { rows: _rows3, ...config3 } = config!;
+    await v3.put('meta', { ...config3, schemaVersion: 3 }, 'config');
+    for (const s of segments) await v3.put('segments', encodeSegment(s));
+    for (const page of pages) await v3.put('pages', page);
+    for (const page of vectorPages) await v3.put('vectors', page);
+    for (const doc of docs) await v3.put('docs', doc);
+    v3.close();
+
+    const migrated = await IndexedDBVectorStore.open(name);
+    expect(await migrated.verify()).toEqual([]);
+    const sortById = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(sortById(await migrated.listRefDocs())).toEqual(sortById(docs));
+    expect(await migrated.getRefDocs(docs.map((d) => d.id))).toEqual(docs);
+    const index = await VectorStoreIndex.fromVectorStore(migrated, { embedModel });
+    const answers = (i: VectorStoreIndex, mode: 'vector' | 'bm25') => i.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
+    expect(await answers(index, 'vector')).toEqual(await answers(sourceIndex, 'vector'));
+    expect(await answers(index, 'bm25')).toEqual(await answers(sourceIndex, 'bm25'));
+    // Writable: a new document, a replaced one, a deleted one, and a compaction that moves entries.
+    await index.insert(new Document({ id: 'after-migration', text: 'a heron stands in the river' }));
+    await index.insert(new Document({ id: corpusDocuments()[2]!.id, text: 'a replaced page about otters' }));
+    await migrated.delete(corpusDocuments()[0]!.id);
+    await migrated.compact();
+    expect(await migrated.verify()).toEqual([]);
+    expect((await migrated.getRefDoc(corpusDocuments()[2]!.id))?.nodeIds.length).toBeGreaterThan(0);
+    expect(await migrated.getRefDoc(corpusDocuments()[0]!.id)).toBeUndefined();
+    migrated.close();
+    const raw = await openDB(`pagerag:${name}`);
+    expect(raw.version).toBe(4);
+    expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
     raw.close();
     source.close();
   });

@@ -1,7 +1,8 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { StorageCorruptionError, StorageVersionError } from '../../errors.js';
 import { encodeVectorCodes } from '../../search/vector-codes.js';
-import { LOCATION_FIELDS, NODES_PER_PAGE, SCHEMA_VERSION, type IndexConfig, type NodeRecord, type PageragDBSchema, type StoredSegment } from './schema.js';
+import { docGroupOf } from './doc-groups.js';
+import { LOCATION_FIELDS, NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodeRecord, type PageragDBSchema, type StoredSegment } from './schema.js';
 import { decodeRowData, encodeSegment } from './segment-codec.js';
 import { writeVectorPages } from './segment-records.js';
 import { abortQuietly, type WriteTx } from './write-transaction.js';
@@ -21,16 +22,21 @@ export async function openDatabase(name: string, onVersionChange: () => void): P
         if (oldVersion < 1) {
           db.createObjectStore('meta');
           db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
-          db.createObjectStore('docs', { keyPath: 'id' });
         }
         if (oldVersion < 2) {
           db.createObjectStore('pages', { keyPath: ['group', 'page'] });
           db.createObjectStore('snapshots', { keyPath: 'name' });
         }
         if (oldVersion < 3) db.createObjectStore('vectors', { keyPath: 'id', autoIncrement: true });
-        if (oldVersion >= 1 && oldVersion < 3) {
+        if (oldVersion < 4) db.createObjectStore('docGroups', { keyPath: 'group', autoIncrement: true }).createIndex('byDoc', 'ids', { unique: true, multiEntry: true });
+        if (oldVersion >= 1 && oldVersion < 4) {
+          const untyped = [db as unknown as IDBPDatabase<unknown>, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>] as const;
+          const migrate = async () => {
+            if (oldVersion < 3) await migrateToSchema3(...untyped, oldVersion);
+            await migrateToSchema4(...untyped);
+          };
           // An error aborts the upgrade: the database stays at its old schema as it was.
-          await migrateToSchema3(db as unknown as IDBPDatabase<unknown>, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>, oldVersion).catch((error: unknown) => {
+          await migrate().catch((error: unknown) => {
             migrationError = error;
             abortQuietly(tx);
           });
@@ -97,4 +103,16 @@ async function migrateToSchema3(db: IDBPDatabase<unknown>, tx: IDBPTransaction<u
   }
   if (config) await tx.objectStore('meta').put({ ...config, rows: total } satisfies IndexConfig, 'config');
   if (oldVersion === 1) db.deleteObjectStore('nodes');
+}
+
+/** Schema 3 → 4: the docstore's entries, a record per document, become a record per segment. */
+async function migrateToSchema4(db: IDBPDatabase<unknown>, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
+  const bySegment = new Map<number, DocRecord[]>();
+  for (const doc of (await tx.objectStore('docs').getAll()) as DocRecord[]) {
+    const list = bySegment.get(doc.segment);
+    if (list) list.push(doc);
+    else bySegment.set(doc.segment, [doc]);
+  }
+  for (const docs of bySegment.values()) await tx.objectStore('docGroups').add(docGroupOf(docs));
+  db.deleteObjectStore('docs');
 }

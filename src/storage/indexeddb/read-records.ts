@@ -4,13 +4,15 @@ import { TextNode } from '../../schema/node.js';
 import type { KeywordTerms } from '../../search/keyword-codec.js';
 import type { StoreContents } from '../vector-store.js';
 import { bitBytesOf } from '../../search/vector-codes.js';
-import { LOCATION_FIELDS, type DocRecord, type IndexConfig, type NodePage, type SegmentRecord, type VectorPage } from './schema.js';
+import { LOCATION_FIELDS, type DocGroup, type DocRecord, type IndexConfig, type NodePage, type SegmentRecord, type VectorPage } from './schema.js';
 import { vectorsFromPages } from './segment-records.js';
 
 /** Every record of an index, read in one transaction. */
 export interface AllRecords {
   config: IndexConfig | undefined;
+  /** The docstore's entries (from its groups). */
   docs: DocRecord[];
+  docGroups?: DocGroup[];
   segments: SegmentRecord[];
   pages: NodePage[];
   vectorPages: VectorPage[];
@@ -30,8 +32,9 @@ function pagesById(vectorPages: readonly VectorPage[]): Map<number, VectorPage> 
 }
 
 /** Where segments, node pages and the docstore disagree (empty when consistent). */
-export function recordProblems({ config, segments, pages, docs, vectorPages }: AllRecords): { problems: string[]; rows: number } {
+export function recordProblems({ config, segments, pages, docs, docGroups = [], vectorPages }: AllRecords): { problems: string[]; rows: number } {
   const problems: string[] = [];
+  for (const group of docGroups) if (group.ids.join('\n') !== group.docs.map((d) => d.id).join('\n')) problems.push(`docstore group ${group.group} indexes other ids than it holds`);
   const nodeKeys = pages.flatMap((p) => p.nodes);
   const pageOfNode = new Map(pages.flatMap((p) => p.nodes.map((n) => [n.id, `${p.group}:${p.page}`])));
   const dims = config?.dimensions ?? 0;

@@ -12,8 +12,10 @@ import type { RefDocInfo, SnapshotRecord } from '../vector-store.js';
  * 3: segments hold the vectors' codes (int8, 1-bit, norms: what the search reads at open) and
  *    the float32 rows move to `vectors` pages of {@link VECTORS_PER_PAGE}, read only for the rows
  *    a query re-ranks (or all of them, for a small index kept in memory).
+ * 4: the docstore holds one record per write (`docGroups`, found by document id through its
+ *    `byDoc` index) instead of one per document.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface IndexConfig {
   schemaVersion: number;
@@ -112,11 +114,22 @@ export interface DocRecord extends RefDocInfo {
   segment: number;
 }
 
+/**
+ * The docstore entries of one write's documents (from schema 3: of one segment's), found by
+ * document id through the `byDoc` index over `ids` (unique: a document is in one group).
+ */
+export interface DocGroup {
+  group?: number;
+  /** The documents' ids, in the order of `docs`: what the index covers. */
+  ids: string[];
+  docs: DocRecord[];
+}
+
 export interface PageragDBSchema extends DBSchema {
   meta: { key: string; value: IndexConfig };
   snapshots: { key: string; value: SnapshotRecord };
   segments: { key: number; value: StoredSegment };
   pages: { key: [number, number]; value: NodePage };
   vectors: { key: number; value: VectorPage };
-  docs: { key: string; value: DocRecord };
+  docGroups: { key: number; value: DocGroup; indexes: { byDoc: string } };
 }

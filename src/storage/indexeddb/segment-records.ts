@@ -5,6 +5,7 @@ import type { SearchRow } from '../../search/search-index.js';
 import { concatCodes, pickCodes } from '../../search/vector-codes.js';
 import { LOCATION_FIELDS, NODES_PER_PAGE, VECTORS_PER_PAGE, type DocRecord, type NodeRecord, type SegmentRecord, type VectorPage } from './schema.js';
 import { decodeSegment, encodeSegment } from './segment-codec.js';
+import { updateDocs } from './doc-groups.js';
 import type { WriteTx } from './write-transaction.js';
 
 /** Segments smaller than this are merged by compaction. */
@@ -20,10 +21,7 @@ export interface StoredRow extends SearchRow {
   segment: number;
 }
 
-type SegmentTx =
-  | WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]>
-  | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docs')[]>
-  | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docs' | 'snapshots')[]>;
+type SegmentTx = WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docGroups')[]> | WriteTx<('meta' | 'segments' | 'pages' | 'vectors' | 'docGroups' | 'snapshots')[]>;
 
 /** The rows of a stored segment, as held in memory. */
 export function rowsOfSegment(s: SegmentRecord): StoredRow[] {
@@ -81,13 +79,12 @@ export function vectorPageKeysOf(segment: SegmentRecord, refDocId: string): numb
 }
 
 /**
- * Removes one document's rows from its segment and its node pages, and its docstore entry.
- * Returns how many rows it had, or undefined when it is not stored.
+ * Removes a stored document's rows from its segment, its node pages and its vector pages (its
+ * docstore entry is the caller's: see updateDocs). Returns how many rows it had.
  */
-export async function removeDocument(tx: SegmentTx, refDocId: string, known?: DocRecord): Promise<number | undefined> {
-  const t = tx as WriteTx<('segments' | 'pages' | 'vectors' | 'docs')[]>;
-  const doc = known ?? (await t.objectStore('docs').get(refDocId));
-  if (!doc) return undefined;
+export async function removeDocument(tx: SegmentTx, doc: DocRecord): Promise<number> {
+  const t = tx as WriteTx<('segments' | 'pages' | 'vectors')[]>;
+  const refDocId = doc.id;
   let removed = 0;
   const storedSegment = await t.objectStore('segments').get(doc.segment);
   const segment = storedSegment && decodeSegment(storedSegment);
@@ -114,7 +111,6 @@ export async function removeDocument(tx: SegmentTx, refDocId: string, known?: Do
     if (kept === 0) await t.objectStore('segments').delete(doc.segment);
     else if (kept < keep.length) await t.objectStore('segments').put(encodeSegment(keepRows(segment, keep, kept)));
   }
-  await t.objectStore('docs').delete(refDocId);
   return removed;
 }
 
@@ -147,7 +143,7 @@ function keepRows(segment: SegmentRecord, keep: boolean[], kept: number): Segmen
  * Merges segments under {@link SEGMENT_ROWS} rows into segments of up to that size. Rows keep their
  * locations, so node pages stay where they are. Returns the renames, for memory.
  */
-export async function compactSegments(tx: WriteTx<('segments' | 'docs')[]>): Promise<{ from: Set<number>; to: number }[]> {
+export async function compactSegments(tx: WriteTx<('segments' | 'docGroups')[]>): Promise<{ from: Set<number>; to: number }[]> {
   const small = (await tx.objectStore('segments').getAll()).map((s) => decodeSegment(s)).filter((s) => s.nodeIds.length < SEGMENT_ROWS);
   const moves: { from: Set<number>; to: number }[] = [];
   if (small.length < 2) return moves;
@@ -165,10 +161,7 @@ export async function compactSegments(tx: WriteTx<('segments' | 'docs')[]>): Pro
     const merged = mergeSegments(group);
     for (const s of group) await tx.objectStore('segments').delete(s.id!);
     const to = await tx.objectStore('segments').add(encodeSegment(merged));
-    for (const refDocId of new Set(merged.refDocIds)) {
-      const doc = await tx.objectStore('docs').get(refDocId);
-      if (doc) await tx.objectStore('docs').put({ ...doc, segment: to });
-    }
+    await updateDocs(tx.objectStore('docGroups'), [...new Set(merged.refDocIds)], (doc) => ({ ...doc, segment: to }));
     moves.push({ from: new Set(group.map((s) => s.id!)), to });
   }
   return moves;
