@@ -202,7 +202,18 @@ describe('snapshots', () => {
     await VectorStoreIndex.fromSnapshot(url, { vectorStore, embedModel: fixtureEmbedding(), onProgress: (e) => e.phase === 'download' && progress.push(e.done) });
     expect(progress.at(-1)).toBe(bytes.length);
     expect(vectorStore.count).toBe(readSnapshotHeader(bytes).header.counts.nodes);
+    // Again from the URL, with and without progress: the header says it is stored.
+    for (const onProgress of [undefined, () => {}]) {
+      const again = await VectorStoreIndex.fromSnapshot(url, { vectorStore, embedModel: fixtureEmbedding(), ...(onProgress && { onProgress }) });
+      expect(again.lastSnapshotLoad).toMatchObject({ loaded: false, written: 0 });
+    }
     URL.revokeObjectURL(url);
+
+    // A body shorter than its announced length (a dropped connection) is refused as truncated.
+    const cut = async () => new Response(bytes.slice(0, Math.floor(bytes.length / 2)), { headers: { 'content-length': String(bytes.length) } });
+    const half = await VectorStoreIndex.fromSnapshot('/docs.pagerag', { vectorStore: await openStore(), embedModel: fixtureEmbedding(), fetch: cut }).catch((e: unknown) => e);
+    expect(half).toBeInstanceOf(SnapshotFormatError);
+    expect((half as Error).message).toMatch(/truncated/);
 
     // A malformed URL is an argument error, not a raw TypeError.
     await expect(VectorStoreIndex.fromSnapshot('http://[bad', { vectorStore: await openStore(), embedModel: fixtureEmbedding() })).rejects.toThrow(/Expected a snapshot URL/);
