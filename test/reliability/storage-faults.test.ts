@@ -19,6 +19,27 @@ const fresh = () => {
   return name;
 };
 
+/** The top hits of one question, with scores: what a migrated index must answer as its source did. */
+const answers = (index: VectorStoreIndex, mode: 'vector' | 'bm25') =>
+  index.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
+
+/** An index of the corpus with one document deleted, and all its records: what a hand-built older database copies. */
+async function sourceWithADeletion() {
+  const source = await IndexedDBVectorStore.open(fresh());
+  const embedModel = fixtureEmbedding();
+  const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
+  await source.delete(corpusDocuments()[1]!.id);
+  return { source, embedModel, sourceIndex, records: await source.readAll() };
+}
+
+/** The database of index `name` is at schema 4, with its stores and nothing else. */
+async function expectLatestSchema(name: string): Promise<void> {
+  const raw = await openDB(`pagerag:${name}`);
+  expect(raw.version).toBe(4);
+  expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
+  raw.close();
+}
+
 describe('schema versions', () => {
   test('a database written by a newer schema gives a clear error and is left untouched', async () => {
     const name = fresh();
@@ -69,27 +90,20 @@ describe('schema versions', () => {
     const migrated = await IndexedDBVectorStore.open(name);
     const index = await VectorStoreIndex.fromVectorStore(migrated, { embedModel });
     expect(await migrated.verify()).toEqual([]);
-    const answers = (i: VectorStoreIndex, mode: 'vector' | 'bm25') => i.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
     expect(await answers(index, 'vector')).toEqual(await answers(sourceIndex, 'vector'));
     expect(await answers(index, 'bm25')).toEqual(await answers(sourceIndex, 'bm25'));
     await index.insert(new Document({ id: 'after-migration', text: 'a heron stands in the river' }));
     expect(await migrated.verify()).toEqual([]);
     migrated.close();
-    const raw = await openDB(`pagerag:${name}`);
-    expect(raw.version).toBe(4);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
-    raw.close();
+    await expectLatestSchema(name);
     source.close();
   });
 
   test('a database of schema 2 is migrated in place: float32 rows move to vector pages, segments get their codes', async () => {
     // A schema-2 database as pagerag wrote it before the codes were stored: float32 rows inside each
     // segment, two location fields per row (node page group, page), no vector pages.
-    const source = await IndexedDBVectorStore.open(fresh());
-    const embedModel = fixtureEmbedding();
-    const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
-    await source.delete(corpusDocuments()[1]!.id);
-    const { config, docs, segments, pages, vectorPages } = await source.readAll();
+    const { source, embedModel, sourceIndex, records } = await sourceWithADeletion();
+    const { config, docs, segments, pages, vectorPages } = records;
     const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
     const name = fresh();
     const v2 = await openDB(`pagerag:${name}`, 2, {
@@ -123,28 +137,21 @@ describe('schema versions', () => {
     const codesAfter = (await migrated.readAll()).segments.map((s) => s.codes);
     expect(codesAfter).toEqual(segments.map((s) => s.codes));
     const index = await VectorStoreIndex.fromVectorStore(migrated, { embedModel });
-    const answers = (i: VectorStoreIndex, mode: 'vector' | 'bm25') => i.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
     expect(await answers(index, 'vector')).toEqual(await answers(sourceIndex, 'vector'));
     expect(await answers(index, 'bm25')).toEqual(await answers(sourceIndex, 'bm25'));
     await index.insert(new Document({ id: 'after-migration', text: 'a heron stands in the river' }));
     await migrated.delete(corpusDocuments()[0]!.id);
     expect(await migrated.verify()).toEqual([]);
     migrated.close();
-    const raw = await openDB(`pagerag:${name}`);
-    expect(raw.version).toBe(4);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
-    raw.close();
+    await expectLatestSchema(name);
     source.close();
   });
 
   test('a database of schema 3 is migrated in place: one docstore record per document becomes one per segment', async () => {
     // A schema-3 database as pagerag wrote it before the docstore was grouped: a `docs` store with
     // one record per document, and no row count in the config.
-    const source = await IndexedDBVectorStore.open(fresh());
-    const embedModel = fixtureEmbedding();
-    const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
-    await source.delete(corpusDocuments()[1]!.id);
-    const { config, docs, segments, pages, vectorPages } = await source.readAll();
+    const { source, embedModel, sourceIndex, records } = await sourceWithADeletion();
+    const { config, docs, segments, pages, vectorPages } = records;
     const name = fresh();
     const v3 = await openDB(`pagerag:${name}`, 3, {
       upgrade(db) {
@@ -170,7 +177,6 @@ describe('schema versions', () => {
     expect(sortById(await migrated.listRefDocs())).toEqual(sortById(docs));
     expect(await migrated.getRefDocs(docs.map((d) => d.id))).toEqual(docs);
     const index = await VectorStoreIndex.fromVectorStore(migrated, { embedModel });
-    const answers = (i: VectorStoreIndex, mode: 'vector' | 'bm25') => i.asRetriever({ mode, similarityTopK: 3 }).retrieve('the fish in the river').then((r) => r.map((n) => [n.node.id, n.score.toFixed(5)]));
     expect(await answers(index, 'vector')).toEqual(await answers(sourceIndex, 'vector'));
     expect(await answers(index, 'bm25')).toEqual(await answers(sourceIndex, 'bm25'));
     // Writable: a new document, a replaced one, a deleted one, and a compaction that moves entries.
@@ -182,10 +188,7 @@ describe('schema versions', () => {
     expect((await migrated.getRefDoc(corpusDocuments()[2]!.id))?.nodeIds.length).toBeGreaterThan(0);
     expect(await migrated.getRefDoc(corpusDocuments()[0]!.id)).toBeUndefined();
     migrated.close();
-    const raw = await openDB(`pagerag:${name}`);
-    expect(raw.version).toBe(4);
-    expect([...raw.objectStoreNames].sort()).toEqual(['docGroups', 'meta', 'pages', 'segments', 'snapshots', 'vectors']);
-    raw.close();
+    await expectLatestSchema(name);
     source.close();
   });
 
