@@ -23,7 +23,7 @@ import {
   writeVectorPages,
   type StoredRow,
 } from './indexeddb/segment-records.js';
-import { docGroupOf, getDocs, storedDocs, updateDocs } from './indexeddb/doc-groups.js';
+import { docGroupOf, getDocs, takeDocs } from './indexeddb/doc-groups.js';
 import { writeTransaction } from './indexeddb/write-transaction.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities, VectorStoreQuery } from './vector-store.js';
 
@@ -127,10 +127,9 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
         }
         // Only documents stored before need removing (none, in one request, for a new batch).
         const groups = tx.objectStore('docGroups');
-        const previous = await storedDocs(groups, documents.map((doc) => doc.refDocId));
+        const previous = await takeDocs(groups, documents.map((doc) => doc.refDocId));
         let removedRows = 0;
         for (const record of previous) removedRows += await removeDocument(tx, record);
-        if (previous.length > 0) await updateDocs(groups, previous.map((record) => record.id), () => undefined);
         // An index written before the count was kept: memory (reloaded before this write) knows it.
         const rowsBefore = config?.rows ?? index.size;
         await tx.objectStore('meta').put({ ...(config ?? newConfig(embedModel)), rows: rowsBefore - removedRows + rows.length }, 'config');
@@ -178,10 +177,9 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
       await this.connection(),
       ['meta', 'segments', 'pages', 'vectors', 'docGroups'],
       async (tx) => {
-        const [doc] = await getDocs(tx.objectStore('docGroups'), [refDocId]);
+        const [doc] = await takeDocs(tx.objectStore('docGroups'), [refDocId]);
         if (!doc) return false;
         const removed = await removeDocument(tx, doc);
-        await updateDocs(tx.objectStore('docGroups'), [refDocId], () => undefined);
         const config = removed > 0 ? await tx.objectStore('meta').get('config') : undefined;
         if (config?.rows !== undefined) await tx.objectStore('meta').put({ ...config, rows: config.rows - removed }, 'config');
         return true;

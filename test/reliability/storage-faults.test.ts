@@ -5,6 +5,7 @@ import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { Document } from '../../src/schema/document.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { segmentVectors } from '../../src/storage/indexeddb/read-records.js';
+import type { IndexConfig } from '../../src/storage/indexeddb/schema.js';
 import { encodeSegment } from '../../src/storage/indexeddb/segment-codec.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
@@ -30,6 +31,21 @@ async function sourceWithADeletion() {
   const sourceIndex = await VectorStoreIndex.fromDocuments(corpusDocuments(), { embedModel, vectorStore: source });
   await source.delete(corpusDocuments()[1]!.id);
   return { source, embedModel, sourceIndex, records: await source.readAll() };
+}
+
+/**
+ * A database of index `name` at an older schema `version`, with these object stores and `config`
+ * as that schema wrote it (no row count).
+ */
+async function olderDatabase(name: string, version: number, config: IndexConfig, stores: Record<string, IDBObjectStoreParameters>) {
+  const db = await openDB(`pagerag:${name}`, version, {
+    upgrade(d) {
+      for (const [store, options] of Object.entries(stores)) d.createObjectStore(store, options);
+    },
+  });
+  const { rows: _rows, ...older } = config;
+  await db.put('meta', { ...older, schemaVersion: version }, 'config');
+  return db;
 }
 
 /** The database of index `name` is at schema 4, with its stores and nothing else. */
@@ -63,16 +79,12 @@ describe('schema versions', () => {
     const { config, docs, segments, pages, vectorPages } = await source.readAll();
     const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
     const name = fresh();
-    const v1 = await openDB(`pagerag:${name}`, 1, {
-      upgrade(db) {
-        db.createObjectStore('meta');
-        db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
-        db.createObjectStore('nodes', { keyPath: ['refDocId', 'page'] });
-        db.createObjectStore('docs', { keyPath: 'id' });
-      },
+    const v1 = await olderDatabase(name, 1, config!, {
+      meta: {},
+      segments: { keyPath: 'id', autoIncrement: true },
+      nodes: { keyPath: ['refDocId', 'page'] },
+      docs: { keyPath: 'id' },
     });
-    const { rows: _rows1, ...config1 } = config!;
-    await v1.put('meta', { ...config1, schemaVersion: 1 }, 'config');
     for (const s of segments) {
       const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
       const rows = JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)]);
@@ -106,17 +118,13 @@ describe('schema versions', () => {
     const { config, docs, segments, pages, vectorPages } = records;
     const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
     const name = fresh();
-    const v2 = await openDB(`pagerag:${name}`, 2, {
-      upgrade(db) {
-        db.createObjectStore('meta');
-        db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
-        db.createObjectStore('docs', { keyPath: 'id' });
-        db.createObjectStore('pages', { keyPath: ['group', 'page'] });
-        db.createObjectStore('snapshots', { keyPath: 'name' });
-      },
+    const v2 = await olderDatabase(name, 2, config!, {
+      meta: {},
+      segments: { keyPath: 'id', autoIncrement: true },
+      docs: { keyPath: 'id' },
+      pages: { keyPath: ['group', 'page'] },
+      snapshots: { keyPath: 'name' },
     });
-    const { rows: _rows2, ...config2 } = config!;
-    await v2.put('meta', { ...config2, schemaVersion: 2 }, 'config');
     for (const s of segments) {
       const { rows, keywords } = encodeSegment(s);
       const locations = Uint32Array.from(s.nodeIds.flatMap((_, i) => [s.locations[i * 3]!, s.locations[i * 3 + 1]!]));
@@ -153,18 +161,14 @@ describe('schema versions', () => {
     const { source, embedModel, sourceIndex, records } = await sourceWithADeletion();
     const { config, docs, segments, pages, vectorPages } = records;
     const name = fresh();
-    const v3 = await openDB(`pagerag:${name}`, 3, {
-      upgrade(db) {
-        db.createObjectStore('meta');
-        db.createObjectStore('segments', { keyPath: 'id', autoIncrement: true });
-        db.createObjectStore('docs', { keyPath: 'id' });
-        db.createObjectStore('pages', { keyPath: ['group', 'page'] });
-        db.createObjectStore('snapshots', { keyPath: 'name' });
-        db.createObjectStore('vectors', { keyPath: 'id', autoIncrement: true });
-      },
+    const v3 = await olderDatabase(name, 3, config!, {
+      meta: {},
+      segments: { keyPath: 'id', autoIncrement: true },
+      docs: { keyPath: 'id' },
+      pages: { keyPath: ['group', 'page'] },
+      snapshots: { keyPath: 'name' },
+      vectors: { keyPath: 'id', autoIncrement: true },
     });
-    const { rows: _rows3, ...config3 } = config!;
-    await v3.put('meta', { ...config3, schemaVersion: 3 }, 'config');
     for (const s of segments) await v3.put('segments', encodeSegment(s));
     for (const page of pages) await v3.put('pages', page);
     for (const page of vectorPages) await v3.put('vectors', page);

@@ -29,14 +29,17 @@ export async function getDocs(store: GroupStore, ids: readonly string[]): Promis
 }
 
 /**
- * The stored entries among `ids`: one count when none of their id range is stored (a new batch,
- * a snapshot loaded into an empty index), else a lookup per id.
+ * Removes the stored entries among `ids` from their groups and returns them: one count when none
+ * of their id range is stored (a new batch, a snapshot loaded into an empty index), else a lookup
+ * per id, and each group read and rewritten once.
  */
-export async function storedDocs(store: GroupStore, ids: readonly string[]): Promise<DocRecord[]> {
+export async function takeDocs(store: WritableGroupStore, ids: readonly string[]): Promise<DocRecord[]> {
   if (ids.length === 0) return [];
   const sorted = [...ids].sort();
   if ((await store.index('byDoc').count(IDBKeyRange.bound(sorted[0]!, sorted.at(-1)!))) === 0) return [];
-  return (await getDocs(store, ids)).filter((doc): doc is DocRecord => doc !== undefined);
+  const taken: DocRecord[] = [];
+  await updateDocs(store, ids, (doc) => void taken.push(doc));
+  return taken;
 }
 
 /** Rewrites the groups holding `ids`: `change` gives an entry's new value, or undefined to drop it. */

@@ -80,7 +80,7 @@ export function vectorPageKeysOf(segment: SegmentRecord, refDocId: string): numb
 
 /**
  * Removes a stored document's rows from its segment, its node pages and its vector pages (its
- * docstore entry is the caller's: see updateDocs). Returns how many rows it had.
+ * docstore entry is the caller's: see takeDocs). Returns how many rows it had.
  */
 export async function removeDocument(tx: SegmentTx, doc: DocRecord): Promise<number> {
   const t = tx as WriteTx<('segments' | 'pages' | 'vectors')[]>;
