@@ -52,7 +52,11 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
   private data: Float32Array;
   private inverseNorms: Float32Array;
   private rows: (R | undefined)[] = [];
-  private readonly rowsByRefDoc = new Map<string, number[]>();
+  /**
+   * The rows of each document: made when a document is first removed, not as rows arrive (a
+   * million rows open about 0.1 s sooner), then kept up to date.
+   */
+  private rowsOfDoc: Map<string, number[]> | undefined;
   private deleted = 0;
   private holdsFloats: boolean;
   /** Changes with every append and removal: what a background load checks before it attaches. */
@@ -227,22 +231,29 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
 
   private pushRow(info: R, row: number): void {
     this.rows.push(info);
-    const list = this.rowsByRefDoc.get(info.refDocId);
-    if (list) list.push(row);
-    else this.rowsByRefDoc.set(info.refDocId, [row]);
+    if (this.rowsOfDoc) addRow(this.rowsOfDoc, info.refDocId, row);
+  }
+
+  private rowsByRefDoc(): Map<string, number[]> {
+    if (!this.rowsOfDoc) {
+      this.rowsOfDoc = new Map();
+      this.rows.forEach((info, row) => info && addRow(this.rowsOfDoc!, info.refDocId, row));
+    }
+    return this.rowsOfDoc;
   }
 
   /** Removes every row of a document; returns them. */
   removeRefDoc(refDocId: string): R[] {
     this.changes++;
     const removed: R[] = [];
-    for (const row of this.rowsByRefDoc.get(refDocId) ?? []) {
+    const byDoc = this.rowsByRefDoc();
+    for (const row of byDoc.get(refDocId) ?? []) {
       removed.push(this.rows[row]!);
       this.rows[row] = undefined;
       this.inverseNorms[row] = 0;
       this.deleted++;
     }
-    this.rowsByRefDoc.delete(refDocId);
+    byDoc.delete(refDocId);
     if (this.deleted > 0 && this.deleted * 4 > this.rows.length) this.squeeze();
     return removed;
   }
@@ -365,7 +376,7 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     // Codes move with their rows only when all are current; else the catch-up starts over.
     const coded = this.int8Rows === this.rows.length;
     let write = 0;
-    this.rowsByRefDoc.clear();
+    this.rowsOfDoc = undefined;
     for (let read = 0; read < this.rows.length; read++) {
       const info = this.rows[read];
       if (!info) continue;
@@ -376,9 +387,6 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
         this.inverseNorms[write] = this.inverseNorms[read]!;
         this.rows[write] = info;
       }
-      const list = this.rowsByRefDoc.get(info.refDocId);
-      if (list) list.push(write);
-      else this.rowsByRefDoc.set(info.refDocId, [write]);
       write++;
     }
     this.rows.length = write;
@@ -386,6 +394,12 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     this.int8Rows = coded ? write : 0;
     this.scheduleCatchUp();
   }
+}
+
+function addRow(rowsOfDoc: Map<string, number[]>, refDocId: string, row: number): void {
+  const list = rowsOfDoc.get(refDocId);
+  if (list) list.push(row);
+  else rowsOfDoc.set(refDocId, [row]);
 }
 
 /**

@@ -1,11 +1,12 @@
 import { openDB } from 'idb';
 import { afterAll, describe, expect, test } from 'vitest';
-import { StorageVersionError } from '../../src/errors.js';
+import { StorageCorruptionError, StorageVersionError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { Document } from '../../src/schema/document.js';
+import { TextNode } from '../../src/schema/node.js';
 import { IndexedDBVectorStore } from '../../src/storage/indexeddb-vector-store.js';
 import { segmentVectors } from '../../src/storage/indexeddb/read-records.js';
-import type { IndexConfig } from '../../src/storage/indexeddb/schema.js';
+import type { IndexConfig, SegmentRecord, StoredSegment } from '../../src/storage/indexeddb/schema.js';
 import { encodeSegment } from '../../src/storage/indexeddb/segment-codec.js';
 import { corpusDocuments } from '../support/corpus.js';
 import { fixtureEmbedding, uniqueName } from '../support/models.js';
@@ -48,6 +49,19 @@ async function olderDatabase(name: string, version: number, config: IndexConfig,
   return db;
 }
 
+/** A segment's row data as schemas 1 to 3 stored it: one JSON of ids, documents, metadata table and index (and, in schema 1, keywords). */
+function olderRowData(s: SegmentRecord, withKeywords = false): string {
+  const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
+  const keywords = withKeywords ? [s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)] : [];
+  return JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), ...keywords]);
+}
+
+/** A segment as schema 3 stored it (codes, keyword bytes and locations as now; ids in the row JSON). */
+function schema3Segment(s: SegmentRecord): StoredSegment {
+  const { ids: _ids, idLengths: _lengths, docOfRow: _docs, ...rest } = encodeSegment(s);
+  return { ...rest, rows: olderRowData(s) };
+}
+
 /** The database of index `name` is at schema 4, with its stores and nothing else. */
 async function expectLatestSchema(name: string): Promise<void> {
   const raw = await openDB(`pagerag:${name}`);
@@ -85,11 +99,7 @@ describe('schema versions', () => {
       nodes: { keyPath: ['refDocId', 'page'] },
       docs: { keyPath: 'id' },
     });
-    for (const s of segments) {
-      const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
-      const rows = JSON.stringify([s.nodeIds, s.refDocIds, table.map((m) => JSON.parse(m)), s.metadata.map((m) => table.indexOf(JSON.stringify(m))), s.keywords.map((k) => k.terms), s.keywords.map((k) => k.freqs)]);
-      await v1.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows });
-    }
+    for (const s of segments) await v1.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows: olderRowData(s, true) });
     const nodeById = new Map(pages.flatMap((p) => p.nodes).map((n) => [n.id, n]));
     for (const doc of docs) {
       for (let start = 0, page = 0; start < doc.nodeIds.length; start += 128, page++) {
@@ -126,9 +136,8 @@ describe('schema versions', () => {
       snapshots: { keyPath: 'name' },
     });
     for (const s of segments) {
-      const { rows, keywords } = encodeSegment(s);
       const locations = Uint32Array.from(s.nodeIds.flatMap((_, i) => [s.locations[i * 3]!, s.locations[i * 3 + 1]!]));
-      await v2.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows, keywords, locations });
+      await v2.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows: olderRowData(s), keywords: encodeSegment(s).keywords, locations });
     }
     for (const page of pages) await v2.put('pages', page);
     for (const doc of docs) await v2.put('docs', doc);
@@ -169,7 +178,7 @@ describe('schema versions', () => {
       snapshots: { keyPath: 'name' },
       vectors: { keyPath: 'id', autoIncrement: true },
     });
-    for (const s of segments) await v3.put('segments', encodeSegment(s));
+    for (const s of segments) await v3.put('segments', schema3Segment(s));
     for (const page of pages) await v3.put('pages', page);
     for (const page of vectorPages) await v3.put('vectors', page);
     for (const doc of docs) await v3.put('docs', doc);
@@ -207,6 +216,47 @@ describe('schema versions', () => {
     await index.insert(new Document({ id: 'after', text: 'the cat came back' }));
     expect((await index.asRetriever().retrieve('cat'))[0]!.node.refDocId).toBe('after');
     store.close();
+  });
+});
+
+describe('segment row data', () => {
+  // Ids are stored back to back in one string with their lengths: no character may end one early.
+  const odd = ['a\u0000b', '👋 wave', 'lone \ud800 surrogate', 'x'.repeat(1000), 'ä|ö', '\n'];
+  const model = { model: 'odd-ids', dimensions: 4 };
+  const vector = (i: number) => Float32Array.from([1, i, i * i, -i]);
+  const documents = odd.map((id, d) => ({ refDocId: `doc ${id}`, hash: String(d), nodes: [new TextNode({ id, text: `text ${d}` }), new TextNode({ id: `${id}#2`, text: `more ${d}` })], vectors: [vector(d), vector(d + 0.5)] }));
+
+  test('node and document ids of any characters are read back as written', async () => {
+    const name = fresh();
+    const writer = await IndexedDBVectorStore.open(name);
+    await writer.add(documents, model);
+    writer.close();
+    const store = await IndexedDBVectorStore.open(name);
+    for (const [d, doc] of documents.entries()) {
+      const [hit] = await store.query({ queryEmbedding: vector(d), similarityTopK: 1, exact: true });
+      expect([hit!.node.id, hit!.node.refDocId]).toEqual([odd[d], doc.refDocId]);
+    }
+    expect((await store.getRefDocs(documents.map((doc) => doc.refDocId))).map((doc) => doc?.nodeIds)).toEqual(odd.map((id) => [id, `${id}#2`]));
+    expect(await store.delete(documents[0]!.refDocId)).toBe(true);
+    expect(await store.verify()).toEqual([]);
+    const [first] = await store.query({ queryEmbedding: vector(0), similarityTopK: 1, exact: true });
+    expect(first!.node.refDocId).not.toBe(documents[0]!.refDocId);
+    store.close();
+  });
+
+  test('a segment whose ids do not add up to their lengths is refused when opened, naming the segment', async () => {
+    const name = fresh();
+    const writer = await IndexedDBVectorStore.open(name);
+    await writer.add(documents, model);
+    writer.close();
+    const raw = await openDB(`pagerag:${name}`);
+    const [segment] = (await raw.getAll('segments')) as StoredSegment[];
+    segment!.idLengths![0]! += 1;
+    await raw.put('segments', segment);
+    raw.close();
+    const opening = IndexedDBVectorStore.open(name);
+    await expect(opening).rejects.toThrow(StorageCorruptionError);
+    await expect(opening).rejects.toThrow(`The row data of segment ${segment!.id} is unreadable: its ids take`);
   });
 });
 

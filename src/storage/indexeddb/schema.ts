@@ -53,7 +53,7 @@ export interface SegmentRecord {
 
 export const LOCATION_FIELDS = 3;
 
-/** How a segment is stored: the codes, the row data as one JSON string, the keyword rows and locations as bytes (see segment-codec.ts). */
+/** How a segment is stored: the codes, the ids as one string, the metadata as one JSON string, the keyword rows and locations as bytes (see segment-codec.ts). */
 export interface StoredSegment {
   id?: number;
   /** Schema 3. */
@@ -63,6 +63,13 @@ export interface StoredSegment {
   inverseNorms?: Float32Array;
   /** Schemas 1 and 2 held the float32 rows here; the upgrade to 3 moves them to `vectors`. */
   vectors?: Float32Array;
+  /** Schema 4: the rows' node ids, then the segment's document ids, back to back. */
+  ids?: string;
+  /** Schema 4: the length of each string in `ids`. */
+  idLengths?: Uint32Array;
+  /** Schema 4: per row, its document (the index of its id among the document ids in `ids`). */
+  docOfRow?: Uint32Array;
+  /** JSON: [metadata table, per row its metadata's index]; before schema 4, [nodeIds, refDocIds, table, metadataIndex] (and keywords in schema 1). */
   rows: string;
   /** Absent in segments of schema 1 (their keywords are in `rows`); those are migrated on open. */
   keywords?: Uint8Array;
