@@ -15,6 +15,17 @@ export interface SearchRow {
   metadata: Metadata;
 }
 
+/**
+ * A piece of deferred keyword-index work: all of it, or (given `outOfTime`) what fits before it
+ * says stop, resuming where it stopped on the next call. Returns whether it is finished.
+ */
+type KeywordWork = (outOfTime?: () => boolean) => boolean;
+
+/** The longest slice of deferred keyword work. */
+const KEYWORD_SLICE_MS = 8;
+/** Rows added to the keyword index between looks at the clock. */
+const ROWS_PER_CLOCK_CHECK = 64;
+
 export type SearchMode = 'vector' | 'keyword' | 'hybrid';
 
 export interface SearchQuery {
@@ -60,7 +71,7 @@ export class SearchIndex<R extends SearchRow> {
    * Keyword-index work not done yet, in order: an index that opens from storage defers building
    * BM25 (a fifth of a 100k open) until a keyword query needs it or the page is idle.
    */
-  private readonly keywordWork: (() => void)[] = [];
+  private readonly keywordWork: KeywordWork[] = [];
   /** Cancels the scheduled idle step, so a discarded index is not held until the page is idle. */
   private cancelKeywordStep: (() => void) | undefined;
   private discarded = false;
@@ -136,19 +147,27 @@ export class SearchIndex<R extends SearchRow> {
     else if (this.matrix.floats) this.matrix.append(rows, vectors.vectors!, vectors.codes);
     else this.matrix.appendCodes(rows, vectors.codes);
     if (this.docOfNode) for (const row of rows) this.docOfNode.set(row.nodeId, row.refDocId);
-    this.keywordStep(() => {
-      const list = typeof keywords === 'function' ? keywords() : keywords;
-      rows.forEach((row, i) => this.keywords.add(row, list[i]!));
+    let list: readonly KeywordTerms[] | undefined;
+    let next = 0;
+    this.keywordStep((outOfTime) => {
+      list ??= typeof keywords === 'function' ? keywords() : keywords;
+      for (; next < rows.length; next++) {
+        if (next % ROWS_PER_CLOCK_CHECK === 0 && outOfTime?.()) return false;
+        this.keywords.add(rows[next]!, list[next]!);
+      }
+      return true;
     }, typeof keywords === 'function');
   }
 
   /** Runs a step on the keyword index now, or after the deferred ones (always when `defer`). */
-  private keywordStep(step: () => void, defer = false): void {
-    if (!defer && this.keywordWork.length === 0) return step();
+  private keywordStep(step: KeywordWork, defer = false): void {
+    if (!defer && this.keywordWork.length === 0) {
+      step();
+      return;
+    }
     this.keywordWork.push(step);
     if (this.cancelKeywordStep) return;
-    // One step (a stored segment: about 4,096 rows) per idle period.
-    const idle = (run: () => void) => {
+    const idle = (run: (deadline?: IdleDeadline) => void) => {
       if (typeof requestIdleCallback !== 'function') {
         const timer = setTimeout(run, 0);
         this.cancelKeywordStep = () => clearTimeout(timer);
@@ -157,8 +176,13 @@ export class SearchIndex<R extends SearchRow> {
         this.cancelKeywordStep = () => cancelIdleCallback(handle);
       }
     };
-    const next = () => {
-      this.keywordWork.shift()?.();
+    // In slices of a few milliseconds: a query's reply (an IndexedDB read) that arrives during one
+    // waits for it. A 10k-row snapshot's keywords in one idle period held the first query after
+    // the load back by about 100 ms.
+    const next = (deadline?: IdleDeadline) => {
+      const end = performance.now() + Math.min(KEYWORD_SLICE_MS, deadline?.timeRemaining() ?? KEYWORD_SLICE_MS);
+      const outOfTime = () => performance.now() >= end;
+      while (this.keywordWork.length > 0 && !outOfTime()) if (this.keywordWork[0]!(outOfTime)) this.keywordWork.shift();
       if (this.keywordWork.length > 0) idle(next);
       else this.cancelKeywordStep = undefined;
     };
@@ -196,7 +220,7 @@ export class SearchIndex<R extends SearchRow> {
 
   removeRefDoc(refDocId: string): void {
     for (const row of this.matrix.removeRefDoc(refDocId)) this.docOfNode?.delete(row.nodeId);
-    this.keywordStep(() => this.keywords.removeRefDoc(refDocId));
+    this.keywordStep(() => (this.keywords.removeRefDoc(refDocId), true));
   }
 
   /** The document that holds node `nodeId`, if any. */

@@ -3,6 +3,7 @@ import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { BM25Index, analyzeKeywords } from '../../src/search/bm25-index.js';
 import { analyze } from '../../src/search/english-analyzer.js';
 import { porterStem } from '../../src/search/porter-stemmer.js';
+import { SearchIndex } from '../../src/search/search-index.js';
 import { QueryFusionRetriever } from '../../src/retrieval/query-fusion-retriever.js';
 import type { BaseRetriever } from '../../src/retrieval/retriever.js';
 import { Document } from '../../src/schema/document.js';
@@ -51,6 +52,41 @@ describe('BM25Index', () => {
     index.add({ nodeId: 'late', refDocId: 'late', metadata: { i: -1 } }, analyzeKeywords('a late otter own3word'));
     expect(index.search('own3word', 5).map((hit) => hit.row.nodeId)).toEqual(['late']);
     expect(index.search('otter', 500).some((hit) => hit.row.nodeId === 'late')).toBe(true);
+  });
+});
+
+describe('SearchIndex: deferred keyword work', () => {
+  test('built in idle slices (a batch resumed where it stopped, removals in order), it answers as an index built at once', async () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const vocabulary = Array.from({ length: 300 }, (_, i) => `word${i}`);
+    const batches = Array.from({ length: 3 }, (_, b) =>
+      Array.from({ length: 5000 }, (_, i) => {
+        const n = b * 5000 + i;
+        const text = Array.from({ length: 20 }, () => vocabulary[Math.floor(next() * vocabulary.length)]!).join(' ');
+        return { row: { nodeId: `n${n}`, refDocId: `d${Math.floor(n / 5)}`, metadata: {} }, keywords: analyzeKeywords(text) };
+      }),
+    );
+    const removed = ['d3', 'd1200', 'd2999'];
+    const vectors = (count: number) => new Float32Array(count * 4).fill(0.5);
+    const deferred = await SearchIndex.create<(typeof batches)[number][number]['row']>(4, 1024);
+    let provided = 0;
+    for (const batch of batches) {
+      // Deferred, as an opening store gives them: made when the keyword index first needs them.
+      deferred.add(batch.map((r) => r.row), vectors(batch.length), () => (provided++, batch.map((r) => r.keywords)));
+    }
+    for (const id of removed) deferred.removeRefDoc(id);
+    expect(provided).toBe(0);
+    const atOnce = await SearchIndex.create<(typeof batches)[number][number]['row']>(4, 1024);
+    for (const batch of batches) atOnce.add(batch.map((r) => r.row), vectors(batch.length), batch.map((r) => r.keywords));
+    for (const id of removed) atOnce.removeRefDoc(id);
+    const answers = (index: typeof atOnce) => Promise.all(['word1 word2', 'word7', 'word250 word3 word99'].map((q) => index.search({ mode: 'keyword', queryStr: q, similarityTopK: 20 }).then((hits) => hits.map((h) => [h.row.nodeId, h.score]))));
+    // Some idle periods pass (a slice of a batch each, or more), then a keyword query finishes the rest.
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => requestIdleCallback(resolve));
+    expect(await answers(deferred)).toEqual(await answers(atOnce));
+    expect(deferred.keywordSize).toBe(15000 - removed.length * 5);
+    // Each batch's keywords were asked for once, however many slices it took.
+    expect(provided).toBe(3);
   });
 });
 
