@@ -1,4 +1,4 @@
-import { MAX_HAMMING_BYTES } from './int8-dot-kernel.js';
+import { MAX_HAMMING_BYTES, compiledInt8DotKernel, createInt8DotKernel, type Int8DotKernel } from './int8-dot-kernel.js';
 
 /**
  * What the staged search needs of each row, in the form it searches: int8 codes (one scale per
@@ -37,11 +37,59 @@ export function inverseNormOf(vector: ArrayLike<number>, offset: number, dims: n
   return norm > 0 ? 1 / Math.sqrt(norm) : 0;
 }
 
-/** The codes of `vectors` (rows back to back). */
+/**
+ * The codes of `vectors` (rows back to back): in WebAssembly once the kernel is compiled (see
+ * compileInt8DotKernel; an index compiles it before its first write), else in JavaScript. Both
+ * give the same codes to the bit.
+ */
 export function encodeVectorCodes(vectors: Float32Array, dims: number): VectorCodes {
   const rows = dims > 0 ? vectors.length / dims : 0;
   const bitBytes = bitBytesOf(dims);
   const codes: VectorCodes = { int8: new Int8Array(rows * dims), scales: new Float32Array(rows), bits: new Uint8Array(rows * bitBytes), inverseNorms: new Float32Array(rows) };
+  if (!encodeInKernel(vectors, dims, rows, codes)) encodeInJavaScript(vectors, dims, rows, codes);
+  return codes;
+}
+
+/** Rows per kernel call: the kernel's memory holds one such chunk (about 2.3 MB at 384 dimensions). */
+const KERNEL_ROWS = 1024;
+let codesKernel: Int8DotKernel | undefined;
+
+/** Fills `codes` with the kernel; false where it cannot (not compiled, `dims` not a multiple of 8, no memory). */
+function encodeInKernel(vectors: Float32Array, dims: number, rows: number, codes: VectorCodes): boolean {
+  const module = compiledInt8DotKernel();
+  if (!module || dims === 0 || dims % 8 !== 0) return false;
+  const bitBytes = bitBytesOf(dims);
+  // Without 1-bit codes (very long vectors) the kernel still writes bits: into a scratch area.
+  const bitStride = bitBytes || dims / 8;
+  const int8At = KERNEL_ROWS * dims * 4;
+  const scalesAt = int8At + KERNEL_ROWS * dims;
+  const normsAt = scalesAt + KERNEL_ROWS * 4;
+  const bitsAt = normsAt + KERNEL_ROWS * 4;
+  const bytes = bitsAt + KERNEL_ROWS * bitStride;
+  try {
+    codesKernel ??= createInt8DotKernel(module, 1);
+    const memory = codesKernel.memory;
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+  for (let first = 0; first < rows; first += KERNEL_ROWS) {
+    const n = Math.min(KERNEL_ROWS, rows - first);
+    const buffer = codesKernel.memory.buffer;
+    new Float32Array(buffer, 0, n * dims).set(vectors.subarray(first * dims, (first + n) * dims));
+    new Uint8Array(buffer, bitsAt, n * bitStride).fill(0);
+    codesKernel.codes(0, n, dims, int8At, scalesAt, bitsAt, normsAt, bitStride);
+    codes.int8.set(new Int8Array(buffer, int8At, n * dims), first * dims);
+    codes.scales.set(new Float32Array(buffer, scalesAt, n), first);
+    codes.inverseNorms.set(new Float32Array(buffer, normsAt, n), first);
+    if (bitBytes) codes.bits.set(new Uint8Array(buffer, bitsAt, n * bitBytes), first * bitBytes);
+  }
+  return true;
+}
+
+function encodeInJavaScript(vectors: Float32Array, dims: number, rows: number, codes: VectorCodes): void {
+  const bitBytes = bitBytesOf(dims);
   const { int8, bits } = codes;
   // One pass for the scale and the norm, one for the codes and the bits: this runs on every write.
   for (let row = 0, offset = 0; row < rows; row++, offset += dims) {
@@ -66,7 +114,6 @@ export function encodeVectorCodes(vectors: Float32Array, dims: number): VectorCo
     codes.scales[row] = scale;
     codes.inverseNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   }
-  return codes;
 }
 
 /** The codes of the rows where `keep` is true, in order. */

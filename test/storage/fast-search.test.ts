@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { INT8_DOT_WASM, MAX_HAMMING_BYTES, instantiateInt8DotKernel } from '../../src/search/int8-dot-kernel.js';
+import { INT8_DOT_WASM, MAX_HAMMING_BYTES, compileInt8DotKernel, compiledInt8DotKernel, instantiateInt8DotKernel } from '../../src/search/int8-dot-kernel.js';
+import { quantizeInt8 } from '../../src/search/int8-quantize.js';
+import { bitBytesOf, encodeVectorCodes, inverseNormOf, writeSignBits } from '../../src/search/vector-codes.js';
 import { Int8Index } from '../../src/search/int8-index.js';
 import { VectorMatrix } from '../../src/search/vector-matrix.js';
 import { clusteredVectors } from '../support/vectors.js';
@@ -58,6 +60,45 @@ describe('int8 SIMD kernel', () => {
       const got = Array.from(new Int32Array(kernel.memory.buffer, 65536, rows));
       expect(got).toEqual(expected);
       expect(got[1]).toBe(0);
+    }
+  });
+});
+
+describe('vector codes made by the kernel', () => {
+  test('are the codes of the JavaScript quantizer, sign bits and norm, to the bit, across chunks and for odd rows', async () => {
+    expect(await compileInt8DotKernel()).toBeDefined();
+    expect(compiledInt8DotKernel()).toBeDefined();
+    const { vectors: seeded } = clusteredVectors({ rows: 2500, dims: 384, queries: 0, clusters: 16, seed: 5 });
+    // Rows the rounding and the signs are tested on: zeros, ±0, codes exactly halfway (a largest
+    // magnitude of 127 makes the scale 1), tiny and huge magnitudes.
+    const odd = [
+      new Float32Array(384),
+      Float32Array.from({ length: 384 }, (_, d) => (d % 2 ? -0 : 0)),
+      Float32Array.from({ length: 384 }, (_, d) => (d === 0 ? 127 : (d % 254) - 127 + 0.5)),
+      Float32Array.from({ length: 384 }, (_, d) => (d % 3 === 0 ? 1e-30 : -3e30 * (d % 7))),
+      Float32Array.from({ length: 384 }, (_, d) => (d === 5 ? -1 : 0.5)),
+    ];
+    const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => (a.length !== b.length ? -2 : Array.prototype.findIndex.call(a, (x: number, i: number) => !Object.is(x, b[i])));
+    for (const [dims, vectors] of [
+      [384, new Float32Array([...seeded, ...odd.flatMap((row) => [...row])])],
+      [24, seeded.subarray(0, 24 * 3000)],
+      [1024, seeded.subarray(0, 1024 * 900)],
+      // Too long for 1-bit codes (the kernel writes its bits aside).
+      [4096, seeded.subarray(0, 4096 * 20)],
+    ] as const) {
+      const rows = vectors.length / dims;
+      const codes = encodeVectorCodes(vectors, dims);
+      const bitBytes = bitBytesOf(dims);
+      const int8 = new Int8Array(rows * dims);
+      const bits = new Uint8Array(rows * bitBytes);
+      const scales = new Float32Array(rows);
+      const norms = new Float32Array(rows);
+      for (let row = 0; row < rows; row++) {
+        scales[row] = quantizeInt8(vectors, row * dims, dims, int8, row * dims);
+        norms[row] = inverseNormOf(vectors, row * dims, dims);
+        if (bitBytes) writeSignBits(vectors, row * dims, dims, bits.subarray(row * bitBytes, (row + 1) * bitBytes));
+      }
+      expect([firstDifference(codes.int8, int8), firstDifference(codes.bits, bits), firstDifference(codes.scales, scales), firstDifference(codes.inverseNorms, norms)]).toEqual([-1, -1, -1, -1]);
     }
   });
 });
