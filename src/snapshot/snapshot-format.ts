@@ -9,7 +9,7 @@
 import { checkRows } from './check-rows.js';
 import { SnapshotFormatError, describeValue } from '../errors.js';
 import type { Metadata } from '../schema/node.js';
-import { decodeKeywordRows, encodeKeywordRows, type KeywordTerms } from '../search/keyword-codec.js';
+import { decodeKeywordRows, encodeKeywordRows, scanKeywordRows, type KeywordTerms } from '../search/keyword-codec.js';
 import { quantizeInt8 } from '../search/int8-quantize.js';
 import { ByteReader, ByteWriter, LITTLE_ENDIAN, crc32, gunzip, gzip, sha256Hex, utf8 } from './bytes.js';
 import type { NodeFormat } from '../schema/metadata-mode.js';
@@ -224,8 +224,10 @@ function checkHeader(header: SnapshotHeader): void {
  * Reads a whole snapshot and checks it (length, SHA-256 of the body, every section's size and
  * counts). Throws {@link SnapshotFormatError} on any problem; returns nothing half-read. The float32
  * vectors may be a view of `bytes`: do not change them while the result is in use.
+ * `keywordRows: false` checks the keyword rows without decoding them (`data.keywords` is then
+ * absent; `keywordSection` has them encoded): what storage does, which copies them as they are.
  */
-export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot> {
+export async function decodeSnapshot(bytes: Uint8Array, { keywordRows = true } = {}): Promise<DecodedSnapshot> {
   const { header, bodyOffset } = readSnapshotHeader(bytes);
   const body = bytes.subarray(bodyOffset);
   if (body.length !== header.bodyLength) {
@@ -281,7 +283,9 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot
   const vectors = header.vectors === 'float32' ? readFloat32(vectorBytes, nodeCount * dims) : dequantizeInt8(vectorBytes, nodeCount, dims);
 
   const keywordBytes = header.keywords ? sections.get('BM25') : undefined;
-  const keywords = keywordBytes && decodeKeywordRows(keywordBytes, nodeCount, (reason) => new SnapshotFormatError(`The snapshot's keyword section is corrupted: ${reason}.`));
+  const corrupt = (reason: string) => new SnapshotFormatError(`The snapshot's keyword section is corrupted: ${reason}.`);
+  const keywords = keywordBytes && keywordRows ? decodeKeywordRows(keywordBytes, nodeCount, corrupt) : undefined;
+  const offsets = keywords?.offsets ?? (keywordBytes && scanKeywordRows(keywordBytes, nodeCount, corrupt));
   return {
     header,
     data: {
@@ -289,9 +293,10 @@ export async function decodeSnapshot(bytes: Uint8Array): Promise<DecodedSnapshot
       chunker: header.chunker,
       documents,
       vectors,
-      ...(keywords && { keywords, keywordAnalyzer: header.keywords!.analyzer }),
+      ...(keywords && { keywords }),
+      ...(offsets && { keywordAnalyzer: header.keywords!.analyzer }),
     },
-    ...(keywords && { keywordSection: { bytes: keywordBytes!, offsets: keywords.offsets } }),
+    ...(offsets && { keywordSection: { bytes: keywordBytes!, offsets } }),
   };
 }
 

@@ -59,11 +59,13 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
   const previous = await vectorStore.getSnapshotRecord(name);
   const stored = new Map((await vectorStore.listRefDocs()).map((d) => [d.id, d]));
 
-  const { data, keywordSection } = await decodeSnapshot(bytes);
+  // Keyword rows checked, not decoded: each write gets them encoded (its segment stores them as
+  // they are, and its keyword index decodes them when it is built).
+  const { data, keywordSection } = await decodeSnapshot(bytes, { keywordRows: false });
   signal?.throwIfAborted();
   const dims = header.embedModel.dimensions;
   const embedInfo = embedInfoOf(header);
-  const keywords = data.keywordAnalyzer === ANALYZER_ID ? data.keywords : undefined;
+  const keywords = data.keywordAnalyzer === ANALYZER_ID ? keywordSection : undefined;
   const todo: (StoredDocument & { rows: [number, number] })[] = [];
   let row = 0;
   for (const doc of data.documents) {
@@ -77,7 +79,6 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
       metadata: doc.metadata,
       nodes: doc.nodes.map((n) => new TextNode({ ...n, refDocId: doc.id })),
       vectors: doc.nodes.map((_, i) => data.vectors.subarray((first + i) * dims, (first + i + 1) * dims)),
-      ...(keywords && { keywords: keywords.slice(first, row) }),
     });
   }
 
@@ -96,7 +97,7 @@ export async function loadSnapshot(bytes: Uint8Array, { vectorStore, name, signa
   for (const [i, { batch, size }] of batches.entries()) {
     signal?.throwIfAborted();
     // The snapshot's encoded keyword rows of this batch, copied rather than re-encoded.
-    const keywordBytes = keywords && keywordSection && sliceKeywordRows(keywordSection.bytes, keywordSection.offsets, batch.map((d) => d.rows));
+    const keywordBytes = keywords && sliceKeywordRows(keywords.bytes, keywords.offsets, batch.map((d) => d.rows));
     const last = i === batches.length - 1;
     await vectorStore.add(batch, embedInfo, { ...(signal && { signal }), ...(keywordBytes && { keywordBytes }), ...(last && { snapshotRecord: record }) });
     done += size;

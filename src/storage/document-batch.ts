@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { TextNode } from '../schema/node.js';
 import { analyzeKeywords } from '../search/bm25-index.js';
-import type { KeywordTerms } from '../search/keyword-codec.js';
+import { decodeKeywordRows, scanKeywordRows, type KeywordTerms } from '../search/keyword-codec.js';
 import { checkVector } from '../search/query-checks.js';
 import type { StoredDocument } from './vector-store.js';
 
@@ -11,21 +11,29 @@ export interface DocumentBatch {
   nodes: { node: TextNode; refDocId: string }[];
   /** All rows' vectors back to back. */
   vectors: Float32Array;
-  /** All rows' analyzed terms (taken from the documents when given, else analyzed here). */
-  keywords: KeywordTerms[];
+  /**
+   * All rows' analyzed terms: taken from the documents when given, else from `keywordBytes` (a
+   * function that decodes them when first needed), else analyzed here.
+   */
+  keywords: KeywordTerms[] | (() => KeywordTerms[]);
 }
 
 /**
  * Checks a write (one vector of `dims` finite numbers and at most one keyword row per node, each
  * document and node id once) and flattens it. Every store runs this first, so a bad batch is
- * refused before any of it is stored.
+ * refused before any of it is stored. `keywordBytes` (see AddOptions) are checked to hold a row per
+ * node, and give the rows' keywords where no document carries its own.
  */
-export function prepareDocuments(documents: readonly StoredDocument[], dims: number): DocumentBatch {
+export function prepareDocuments(documents: readonly StoredDocument[], dims: number, keywordBytes?: Uint8Array): DocumentBatch {
   const refDocIds = new Set<string>();
   const nodeIds = new Set<string>();
   const nodes: DocumentBatch['nodes'] = [];
+  const rows = documents.reduce((n, d) => n + d.nodes.length, 0);
+  const corrupt = (reason: string) => new InvalidArgumentError(`Expected keywordBytes to hold the encoded keyword rows of the write's ${rows} nodes, but ${reason}.`);
+  if (keywordBytes) scanKeywordRows(keywordBytes, rows, corrupt);
+  const fromBytes = keywordBytes && documents.every((doc) => !doc.keywords);
   const keywords: KeywordTerms[] = [];
-  const vectors = new Float32Array(documents.reduce((n, d) => n + d.nodes.length, 0) * dims);
+  const vectors = new Float32Array(rows * dims);
   for (const doc of documents) {
     if (refDocIds.has(doc.refDocId)) {
       throw new InvalidArgumentError(`Expected each document once per write, got "${doc.refDocId}" twice. Merge them, or write them one after the other.`);
@@ -45,10 +53,10 @@ export function prepareDocuments(documents: readonly StoredDocument[], dims: num
       nodeIds.add(node.id);
       vectors.set(checkVector(vector, dims, `the vector of node ${i} of document "${doc.refDocId}"`), nodes.length * dims);
       nodes.push({ node, refDocId: doc.refDocId });
-      keywords.push(doc.keywords?.[i] ?? analyzeKeywords(node.text));
+      if (!fromBytes) keywords.push(doc.keywords?.[i] ?? analyzeKeywords(node.text));
     });
   }
-  return { nodes, vectors, keywords };
+  return { nodes, vectors, keywords: fromBytes ? () => decodeKeywordRows(keywordBytes, rows, corrupt) : keywords };
 }
 
 /**

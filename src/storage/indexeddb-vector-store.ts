@@ -109,7 +109,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     await this.beforeRead();
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
-    const { nodes, vectors, keywords } = prepareDocuments(documents, dims);
+    const { nodes, vectors, keywords } = prepareDocuments(documents, dims, options.keywordBytes);
     // Texts go in pages of this write, in row order: [group (this segment), row / NODES_PER_PAGE].
     const rows: StoredRow[] = nodes.map(({ node, refDocId }, row) => ({ nodeId: node.id, refDocId, metadata: node.metadata, group: 0, page: pageOfRow(row), vectorPage: 0, segment: -1 }));
     const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
@@ -144,7 +144,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
             ? -1
             : await tx.objectStore('segments').add(
                 encodeSegment(
-                  { nodeIds, refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), codes, keywords, locations: Uint32Array.from(rows.flatMap((r) => [0, r.page, r.vectorPage])) },
+                  // Keywords still to decode come from keywordBytes, which the segment stores as they are.
+                  { nodeIds, refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), codes, keywords: typeof keywords === 'function' ? [] : keywords, locations: Uint32Array.from(rows.flatMap((r) => [0, r.page, r.vectorPage])) },
                   options.keywordBytes,
                 ),
               );
@@ -166,7 +167,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     for (const doc of documents) index.removeRefDoc(doc.refDocId);
     for (const row of rows) row.segment = row.group = segmentId;
     // The keyword index takes the rows when first needed or when idle: a write returns sooner.
-    index.add(rows, { codes, vectors }, () => keywords);
+    index.add(rows, { codes, vectors }, typeof keywords === 'function' ? keywords : () => keywords);
     this.notifyOtherTabs();
   }
 

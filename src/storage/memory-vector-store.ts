@@ -48,7 +48,8 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
     if (documents.length === 0) return;
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
-    const batch = prepareDocuments(documents, dims);
+    const batch = prepareDocuments(documents, dims, options.keywordBytes);
+    const allKeywords = typeof batch.keywords === 'function' ? batch.keywords() : batch.keywords;
     const index = await this.searchIndex(dims);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     // Checked again after the await: another write may have set the model meanwhile.
@@ -60,7 +61,7 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
       const count = doc.nodes.length;
       const rows = doc.nodes.map((node): MemoryRow => ({ nodeId: node.id, refDocId: doc.refDocId, metadata: node.metadata, node }));
       const vectors = batch.vectors.slice(row * dims, (row + count) * dims);
-      const keywords = batch.keywords.slice(row, row + count);
+      const keywords = allKeywords.slice(row, row + count);
       index.add(rows, vectors, keywords);
       this.docs.set(doc.refDocId, {
         info: { id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), metadata: doc.metadata ?? {} },

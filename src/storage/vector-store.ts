@@ -91,7 +91,11 @@ export interface VectorStoreCapabilities {
 
 export interface AddOptions {
   signal?: AbortSignal;
-  /** The documents' keyword rows already encoded (from a snapshot), stored as they are. */
+  /**
+   * The documents' keyword rows already encoded (from a snapshot), stored as they are. Documents
+   * without `keywords` then take theirs from these (not analyzed again), decoded when the keyword
+   * index is built.
+   */
   keywordBytes?: Uint8Array;
   /**
    * Recorded with these documents, atomically: the last write of a snapshot load, so the record

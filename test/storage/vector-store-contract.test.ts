@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { DimensionMismatchError, EmbeddingModelMismatchError, InvalidArgumentError, InvalidStateError } from '../../src/errors.js';
 import { TextNode } from '../../src/schema/node.js';
+import { encodeKeywordRows } from '../../src/search/keyword-codec.js';
 import { MemoryVectorStore } from '../../src/storage/memory-vector-store.js';
 import type { StoredDocument, VectorStore } from '../../src/storage/vector-store.js';
 import { storesDeletedAfterEach } from '../support/stores.js';
@@ -105,6 +106,23 @@ describe.each(IMPLEMENTATIONS)('VectorStore contract: %s', (_name, open) => {
     expect((await store.query({ mode: 'keyword', queryStr: 'keep', similarityTopK: 5 })).map((r) => r.node.text)).toEqual(['keep text on axis 0']);
     expect((await store.listRefDocs()).map((d) => d.id)).toEqual(['keep']);
     expect(store.count).toBe(1);
+    expect(await store.verify()).toEqual([]);
+  });
+
+  test('keyword rows given encoded (keywordBytes, as a snapshot load does) are the ones searched and exported; bytes without a row per node are refused whole', async () => {
+    const store = await open();
+    const a = doc('a', [0, 1]);
+    // Terms the texts do not hold: found only if the store took its rows from the bytes.
+    const rows = [
+      { terms: ['heron'], freqs: [2] },
+      { terms: ['otter', 'heron'], freqs: [1, 1] },
+    ];
+    await expect(store.add([a], MODEL, { keywordBytes: encodeKeywordRows(rows.slice(0, 1)) })).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(await store.listRefDocs()).toEqual([]);
+    await store.add([a], MODEL, { keywordBytes: encodeKeywordRows(rows) });
+    expect((await store.query({ mode: 'keyword', queryStr: 'otter', similarityTopK: 5 })).map((r) => r.node.id)).toEqual(['a#1']);
+    expect(await store.query({ mode: 'keyword', queryStr: 'axis', similarityTopK: 5 })).toEqual([]);
+    expect((await store.exportContents()).keywords).toEqual(rows);
     expect(await store.verify()).toEqual([]);
   });
 
