@@ -8,6 +8,10 @@
  * - `hamming(query, base, rows, bytes, out)` writes one int32 Hamming distance between 1-bit codes
  *   per row (`i8x16.popcnt` of the XOR): an eighth of int8's memory traffic. `bytes` must be a
  *   multiple of 16 and at most {@link MAX_HAMMING_BYTES} (byte lanes count up to 255).
+ * - `histogram(distances, rows, counts)` counts the int32 distances of rows [0, rows) by value, and
+ *   `select(distances, rows, cutoff, ties)` then writes, over the distances, the rows closer than
+ *   `cutoff` and the first `ties` rows at it, returning how many: the 1-bit stage's shortlist, where
+ *   JavaScript took as long as the Hamming kernel itself.
  * - `codes(src, rows, dims, int8, scales, bits, norms, bitStride)` makes the codes of float32 rows
  *   (see vector-codes.ts) with the same float64 arithmetic, in the same order, as the JavaScript
  *   encoder, so its output is the same to the bit; about 5× faster. `dims` must be a multiple of 8.
@@ -81,6 +85,10 @@ const op = {
   f64Copysign: 0xa6,
   f32DemoteF64: 0xb6,
   f64PromoteF32: 0xbb,
+  else: 0x05,
+  i32Eqz: 0x45,
+  i32GtS: 0x4a,
+  i32Sub: 0x6b,
 };
 const i32TruncSatF64S = [0xfc, 0x02];
 const f64 = (value: number) => [op.f64Const, ...new Uint8Array(new Float64Array([value]).buffer)];
@@ -236,14 +244,71 @@ const codesBody = [
   op.end,
 ];
 
-/** The module's bytes: imports memory `env.memory`, exports `dots`, `hamming`, `dotsAt` and `codes`. */
+// histogram(distances, rows, counts): counts[distance] += 1 per row.
+const [DISTANCES, COUNT_ROWS, COUNTS, DIST_END, BIN] = [0, 1, 2, 3, 4] as const;
+const histogramBody = [
+  ...vector([[2, I32]]),
+  ...get(DISTANCES), ...get(COUNT_ROWS), op.i32Const, 2, op.i32Shl, op.i32Add, ...set(DIST_END),
+  op.block, 0x40,
+  ...get(COUNT_ROWS), op.i32Eqz, op.brIf, 0,
+  op.loop, 0x40,
+  ...get(COUNTS), ...get(DISTANCES), op.i32Load, 2, 0, op.i32Const, 2, op.i32Shl, op.i32Add, op.localTee, BIN,
+  ...get(BIN), op.i32Load, 2, 0, op.i32Const, 1, op.i32Add, op.i32Store, 2, 0,
+  ...get(DISTANCES), op.i32Const, 4, op.i32Add, op.localTee, DISTANCES, ...get(DIST_END), op.i32LtU, op.brIf, 0,
+  op.end,
+  op.end,
+  op.end,
+];
+
+// select(distances, rows, cutoff, ties) → n: rows with distance < cutoff, and rows at cutoff while
+// ties last, written in order over the distances (row r is read before slot n ≤ r is written).
+const [SEL_DISTANCES, SEL_ROWS, CUTOFF, TIES, SEL_ROW, SEL_N, DISTANCE] = [0, 1, 2, 3, 4, 5, 6] as const;
+const selectBody = [
+  ...vector([[3, I32]]),
+  op.block, 0x40,
+  op.loop, 0x40,
+  ...get(SEL_ROW), ...get(SEL_ROWS), op.i32GeU, op.brIf, 1,
+  ...get(SEL_DISTANCES), ...get(SEL_ROW), op.i32Const, 2, op.i32Shl, op.i32Add, op.i32Load, 2, 0, ...set(DISTANCE),
+  ...get(DISTANCE), ...get(CUTOFF), op.i32LtU,
+  op.if, I32,
+  op.i32Const, 1,
+  op.else,
+  ...get(DISTANCE), ...get(CUTOFF), op.i32Eq, ...get(TIES), op.i32Const, 0, op.i32GtS, op.i32And,
+  op.if, I32,
+  ...get(TIES), op.i32Const, 1, op.i32Sub, ...set(TIES),
+  op.i32Const, 1,
+  op.else,
+  op.i32Const, 0,
+  op.end,
+  op.end,
+  op.if, 0x40,
+  ...get(SEL_DISTANCES), ...get(SEL_N), op.i32Const, 2, op.i32Shl, op.i32Add, ...get(SEL_ROW), op.i32Store, 2, 0,
+  ...get(SEL_N), op.i32Const, 1, op.i32Add, ...set(SEL_N),
+  op.end,
+  ...get(SEL_ROW), op.i32Const, 1, op.i32Add, ...set(SEL_ROW),
+  op.br, 0,
+  op.end,
+  op.end,
+  ...get(SEL_N),
+  op.end,
+];
+
+/** The module's bytes: imports memory `env.memory`, exports `dots`, `hamming`, `dotsAt`, `codes`, `histogram` and `select`. */
 export const INT8_DOT_WASM = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32], [I32]]), 0], [0x60, ...vector(Array.from({ length: 8 }, () => [I32])), 0]])),
+  ...section(
+    1,
+    vector([
+      [0x60, ...vector([[I32], [I32], [I32], [I32], [I32]]), 0],
+      [0x60, ...vector(Array.from({ length: 8 }, () => [I32])), 0],
+      [0x60, ...vector([[I32], [I32], [I32]]), 0],
+      [0x60, ...vector([[I32], [I32], [I32], [I32]]), ...vector([[I32]])],
+    ]),
+  ),
   ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-  ...section(3, vector([[0], [0], [0], [1]])),
-  ...section(7, vector([[...name('dots'), 0x00, 0], [...name('hamming'), 0x00, 1], [...name('dotsAt'), 0x00, 2], [...name('codes'), 0x00, 3]])),
-  ...section(10, vector([dotsBody, hammingBody, dotsAtBody, codesBody].map((body) => [...uleb(body.length), ...body]))),
+  ...section(3, vector([[0], [0], [0], [1], [2], [3]])),
+  ...section(7, vector([[...name('dots'), 0x00, 0], [...name('hamming'), 0x00, 1], [...name('dotsAt'), 0x00, 2], [...name('codes'), 0x00, 3], [...name('histogram'), 0x00, 4], [...name('select'), 0x00, 5]])),
+  ...section(10, vector([dotsBody, hammingBody, dotsAtBody, codesBody, histogramBody, selectBody].map((body) => [...uleb(body.length), ...body]))),
 ]);
 
 export interface Int8DotKernel {
@@ -252,6 +317,8 @@ export interface Int8DotKernel {
   hamming(query: number, base: number, rows: number, bytes: number, out: number): void;
   dotsAt(query: number, base: number, count: number, dims: number, list: number): void;
   codes(src: number, rows: number, dims: number, int8: number, scales: number, bits: number, norms: number, bitStride: number): void;
+  histogram(distances: number, rows: number, counts: number): void;
+  select(distances: number, rows: number, cutoff: number, ties: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module | undefined> | undefined;
@@ -278,8 +345,8 @@ export function compileInt8DotKernel(): Promise<WebAssembly.Module | undefined> 
 export function createInt8DotKernel(module: WebAssembly.Module, pages: number): Int8DotKernel {
   const memory = new WebAssembly.Memory({ initial: pages });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const { dots, hamming, dotsAt, codes } = instance.exports as unknown as Omit<Int8DotKernel, 'memory'>;
-  return { memory, dots, hamming, dotsAt, codes };
+  const { dots, hamming, dotsAt, codes, histogram, select } = instance.exports as unknown as Omit<Int8DotKernel, 'memory'>;
+  return { memory, dots, hamming, dotsAt, codes, histogram, select };
 }
 
 /** The compiled kernel for synchronous callers: undefined until {@link compileInt8DotKernel} has resolved with one. */

@@ -4,6 +4,8 @@ import { bitBytesOf, writeSignBits, type VectorCodes } from './vector-codes.js';
 
 const QUERY_BYTES = 65536; // first page of wasm memory: the query's int8 codes, then (at BITS_QUERY) its bits
 const BITS_QUERY = 32768;
+/** The 1-bit stage's count of rows per distance, after the query's bits (at most MAX_HAMMING_BYTES). */
+const DISTANCE_COUNTS = BITS_QUERY + 512;
 const PAGE = 65536;
 
 /**
@@ -109,14 +111,24 @@ export class Int8Index {
   }
 
   /**
-   * Hamming distances between `query`'s 1-bit code and those of rows [0, rows) (0 … bitBytes × 8;
-   * smaller is closer). A view into wasm memory: valid until the next call. Needs `bitBytes` > 0.
+   * The rows among [0, rows) whose 1-bit codes are closest to `query`'s, about `wide` of them, in
+   * row order: every row closer than a cutoff distance, then rows at it until `wide`. The cutoff
+   * comes from a count of rows per distance; the kernel counts and selects. Needs `bitBytes` > 0.
    */
-  hamming(query: Float32Array, rows: number): Int32Array {
+  closestByBits(query: Float32Array, rows: number, wide: number): Uint32Array {
     this.writeBits(query, 0, BITS_QUERY);
     const outOffset = this.outOffset;
     this.kernel.hamming(BITS_QUERY, this.bitsOffset, rows, this.bitBytes, outOffset);
-    return new Int32Array(this.kernel.memory.buffer, outOffset, rows);
+    const bins = this.bitBytes * 8 + 1;
+    const counts = new Uint32Array(this.kernel.memory.buffer, DISTANCE_COUNTS, bins);
+    counts.fill(0);
+    this.kernel.histogram(outOffset, rows, DISTANCE_COUNTS);
+    let cutoff = 0;
+    let below = 0;
+    while (cutoff < bins - 1 && below + counts[cutoff]! < wide) below += counts[cutoff++]!;
+    const n = this.kernel.select(outOffset, rows, cutoff, wide - below);
+    // A copy: the next kernel call reuses that memory.
+    return new Uint32Array(this.kernel.memory.buffer, outOffset, n).slice();
   }
 
   /** The query's int8 codes at the start of memory; returns their scale. */

@@ -317,44 +317,11 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     return shortlist.sorted().map((c) => c.row);
   }
 
-  /**
-   * The live rows whose 1-bit codes are closest to the query's, about `wide` of them: a histogram
-   * of the distances (0 … bits) gives the cutoff in one pass, a second collects the rows.
-   */
+  /** The live rows whose 1-bit codes are closest to the query's, about `wide` of them (see Int8Index.closestByBits). */
   private closestByBits(query: Float32Array, wide: number): Uint32Array {
-    const count = this.rows.length;
-    const distances = this.int8!.hamming(query, count);
-    // Four histograms, filled in turn: consecutive rows at the same distance would otherwise each
-    // wait for the previous increment (the loop took twice as long).
-    const size = this.int8!.bitBytes * 8 + 1;
-    const histograms = new Uint32Array(size * 4);
-    let row = 0;
-    for (; row + 3 < count; row += 4) {
-      histograms[distances[row]!]!++;
-      histograms[size + distances[row + 1]!]!++;
-      histograms[2 * size + distances[row + 2]!]!++;
-      histograms[3 * size + distances[row + 3]!]!++;
-    }
-    for (; row < count; row++) histograms[distances[row]!]!++;
-    const at = (distance: number) => histograms[distance]! + histograms[size + distance]! + histograms[2 * size + distance]! + histograms[3 * size + distance]!;
-    let cutoff = 0;
-    let below = 0;
-    while (cutoff < size - 1 && below + at(cutoff) < wide) below += at(cutoff++);
-    // Rows closer than the cutoff, then rows at it until `wide` (deleted rows are counted but not kept).
-    const out = new Uint32Array(Math.min(wide, count));
-    const allLive = this.deleted === 0;
-    let n = 0;
-    let ties = wide - below;
-    for (let row = 0; row < count && n < out.length; row++) {
-      const distance = distances[row]!;
-      if (distance < cutoff) {
-        if (allLive || this.rows[row]) out[n++] = row;
-      } else if (distance === cutoff && ties > 0) {
-        ties--;
-        if (allLive || this.rows[row]) out[n++] = row;
-      }
-    }
-    return out.subarray(0, n);
+    const rows = this.int8!.closestByBits(query, this.rows.length, wide);
+    // Deleted rows are counted among the closest but not kept.
+    return this.deleted === 0 ? rows : rows.filter((row) => this.rows[row] !== undefined);
   }
 
   private *liveRows(accept: ((info: R) => boolean) | undefined): Generator<number> {

@@ -62,6 +62,25 @@ describe('int8 SIMD kernel', () => {
       expect(got[1]).toBe(0);
     }
   });
+
+  test('histogram and select: the count of rows per distance, then the rows closer than a cutoff and the first ties at it, in row order', async () => {
+    const kernel = (await instantiateInt8DotKernel(2))!;
+    const rows = 5000;
+    const distances = Array.from({ length: rows }, (_, r) => (r * 7919) % 97);
+    const at = 4096;
+    const countsAt = 64;
+    for (const [cutoff, ties] of [[0, 0], [0, 3], [40, 0], [40, 25], [96, 1000], [97, 0]] as const) {
+      new Int32Array(kernel.memory.buffer, at, rows).set(distances);
+      const counts = new Uint32Array(kernel.memory.buffer, countsAt, 98);
+      counts.fill(0);
+      kernel.histogram(at, rows, countsAt);
+      expect(Array.from(counts)).toEqual(Array.from({ length: 98 }, (_, d) => distances.filter((x) => x === d).length));
+      let left = ties;
+      const expected = distances.flatMap((d, r) => (d < cutoff || (d === cutoff && left-- > 0) ? [r] : []));
+      const n = kernel.select(at, rows, cutoff, ties);
+      expect(Array.from(new Int32Array(kernel.memory.buffer, at, n))).toEqual(expected);
+    }
+  });
 });
 
 describe('vector codes made by the kernel', () => {
@@ -112,8 +131,8 @@ describe('staged search (1-bit and int8 shortlists, float32 re-rank)', () => {
     const int8 = new Int8Index(kernel, dims);
     expect(int8.bitBytes).toBe(48);
     const passes = { hamming: 0, dots: 0 };
-    const [hamming, dots] = [int8.hamming.bind(int8), int8.dots.bind(int8)];
-    int8.hamming = (...args) => (passes.hamming++, hamming(...args));
+    const [closest, dots] = [int8.closestByBits.bind(int8), int8.dots.bind(int8)];
+    int8.closestByBits = (...args) => (passes.hamming++, closest(...args));
     int8.dots = (...args) => (passes.dots++, dots(...args));
     const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: { i: number } }>(dims, rows, int8);
     matrix.append(
@@ -165,8 +184,8 @@ describe('int8 codes made in the background (an index that opens large)', () => 
     let firstPasses = 0;
     const makeInt8 = () => {
       const index = new Int8Index(kernel, dims);
-      const hamming = index.hamming.bind(index);
-      index.hamming = (...args) => (firstPasses++, hamming(...args));
+      const closest = index.closestByBits.bind(index);
+      index.closestByBits = (...args) => (firstPasses++, closest(...args));
       return index;
     };
     const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>(dims, 16, makeInt8);
