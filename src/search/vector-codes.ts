@@ -50,8 +50,8 @@ export function encodeVectorCodes(vectors: Float32Array, dims: number): VectorCo
   return codes;
 }
 
-/** Rows per kernel call: the kernel's memory holds one such chunk (about 2.3 MB at 384 dimensions). */
-const KERNEL_ROWS = 1024;
+/** Float32 input per kernel call: its memory holds one such chunk and its codes (2.3 MB in all at 384 dimensions). */
+const KERNEL_INPUT_BYTES = 1.5 * 2 ** 20;
 let codesKernel: Int8DotKernel | undefined;
 
 /** Fills `codes` with the kernel; false where it cannot (not compiled, `dims` not a multiple of 8, no memory). */
@@ -61,11 +61,12 @@ function encodeInKernel(vectors: Float32Array, dims: number, rows: number, codes
   const bitBytes = bitBytesOf(dims);
   // Without 1-bit codes (very long vectors) the kernel still writes bits: into a scratch area.
   const bitStride = bitBytes || dims / 8;
-  const int8At = KERNEL_ROWS * dims * 4;
-  const scalesAt = int8At + KERNEL_ROWS * dims;
-  const normsAt = scalesAt + KERNEL_ROWS * 4;
-  const bitsAt = normsAt + KERNEL_ROWS * 4;
-  const bytes = bitsAt + KERNEL_ROWS * bitStride;
+  const chunk = Math.max(1, Math.floor(KERNEL_INPUT_BYTES / (dims * 4)));
+  const int8At = chunk * dims * 4;
+  const scalesAt = int8At + chunk * dims;
+  const normsAt = scalesAt + chunk * 4;
+  const bitsAt = normsAt + chunk * 4;
+  const bytes = bitsAt + chunk * bitStride;
   try {
     codesKernel ??= createInt8DotKernel(module, 1);
     const memory = codesKernel.memory;
@@ -74,8 +75,8 @@ function encodeInKernel(vectors: Float32Array, dims: number, rows: number, codes
     if (error instanceof RangeError) return false;
     throw error;
   }
-  for (let first = 0; first < rows; first += KERNEL_ROWS) {
-    const n = Math.min(KERNEL_ROWS, rows - first);
+  for (let first = 0; first < rows; first += chunk) {
+    const n = Math.min(chunk, rows - first);
     const buffer = codesKernel.memory.buffer;
     new Float32Array(buffer, 0, n * dims).set(vectors.subarray(first * dims, (first + n) * dims));
     new Uint8Array(buffer, bitsAt, n * bitStride).fill(0);

@@ -71,6 +71,7 @@ export function decodeRowData(stored: StoredSegment, withKeywords = true): Pick<
   if (stored.ids !== undefined && stored.idLengths && stored.docOfRow) {
     [table, metadataIndex] = JSON.parse(stored.rows) as [Metadata[], number[]];
     const ids = sliceStrings(stored.ids, stored.idLengths, stored.id);
+    if (ids.length < stored.docOfRow.length) corrupt(stored.id, `it has ${stored.docOfRow.length} rows but ${ids.length} ids`);
     nodeIds = ids.slice(0, stored.docOfRow.length);
     const docIds = ids.slice(stored.docOfRow.length);
     // Rows of one document share its id string.
