@@ -87,18 +87,18 @@ function readKeywordRows(bytes: Uint8Array, count: number, corrupt: (reason: str
   for (let r = 0; r < count; r++) {
     offsets[r] = at;
     const n = varint();
-    const rowTerms = decode ? new Array<string>(n) : [];
-    const freqs = decode ? new Array<number>(n) : [];
+    // A scan makes no arrays.
+    const row = rows && { terms: new Array<string>(n), freqs: new Array<number>(n) };
     for (let i = 0; i < n; i++) {
       const term = varint();
       if (term >= dictionary) throw corrupt('it refers to an unknown term');
       const freq = varint();
-      if (decode) {
-        rowTerms[i] = terms[term]!;
-        freqs[i] = freq;
+      if (row) {
+        row.terms[i] = terms[term]!;
+        row.freqs[i] = freq;
       }
     }
-    if (rows) rows[r] = { terms: rowTerms, freqs };
+    if (row) rows[r] = row;
   }
   if (at !== bytes.length) throw corrupt('it has trailing bytes');
   offsets[count] = at;

@@ -49,6 +49,15 @@ async function olderDatabase(name: string, version: number, config: IndexConfig,
   return db;
 }
 
+/** The object stores of schema 2: a docstore record per document, node pages, snapshot records. */
+const SCHEMA_2_STORES: Record<string, IDBObjectStoreParameters> = {
+  meta: {},
+  segments: { keyPath: 'id', autoIncrement: true },
+  docs: { keyPath: 'id' },
+  pages: { keyPath: ['group', 'page'] },
+  snapshots: { keyPath: 'name' },
+};
+
 /** A segment's row data as schemas 1 to 3 stored it: one JSON of ids, documents, metadata table and index (and, in schema 1, keywords). */
 function olderRowData(s: SegmentRecord, withKeywords = false): string {
   const table = [...new Set(s.metadata.map((m) => JSON.stringify(m)))];
@@ -128,13 +137,7 @@ describe('schema versions', () => {
     const { config, docs, segments, pages, vectorPages } = records;
     const pageById = new Map(vectorPages.map((p) => [p.id!, p]));
     const name = fresh();
-    const v2 = await olderDatabase(name, 2, config!, {
-      meta: {},
-      segments: { keyPath: 'id', autoIncrement: true },
-      docs: { keyPath: 'id' },
-      pages: { keyPath: ['group', 'page'] },
-      snapshots: { keyPath: 'name' },
-    });
+    const v2 = await olderDatabase(name, 2, config!, SCHEMA_2_STORES);
     for (const s of segments) {
       const locations = Uint32Array.from(s.nodeIds.flatMap((_, i) => [s.locations[i * 3]!, s.locations[i * 3 + 1]!]));
       await v2.put('segments', { id: s.id, vectors: segmentVectors(s, pageById, config!.dimensions), rows: olderRowData(s), keywords: encodeSegment(s).keywords, locations });
@@ -170,14 +173,8 @@ describe('schema versions', () => {
     const { source, embedModel, sourceIndex, records } = await sourceWithADeletion();
     const { config, docs, segments, pages, vectorPages } = records;
     const name = fresh();
-    const v3 = await olderDatabase(name, 3, config!, {
-      meta: {},
-      segments: { keyPath: 'id', autoIncrement: true },
-      docs: { keyPath: 'id' },
-      pages: { keyPath: ['group', 'page'] },
-      snapshots: { keyPath: 'name' },
-      vectors: { keyPath: 'id', autoIncrement: true },
-    });
+    // Schema 3 added the vector pages.
+    const v3 = await olderDatabase(name, 3, config!, { ...SCHEMA_2_STORES, vectors: { keyPath: 'id', autoIncrement: true } });
     for (const s of segments) await v3.put('segments', schema3Segment(s));
     for (const page of pages) await v3.put('pages', page);
     for (const page of vectorPages) await v3.put('vectors', page);
