@@ -43,11 +43,15 @@ const termOfToken = new Map<string, string>();
 const TERM_CACHE_SIZE = 65536;
 
 function termOf(token: string): string {
+  // A number (digits joined by "." or ","): no rule below changes it, and stemming is the cost.
+  if (NUMBER.test(token)) return token;
   let lower = token.toLowerCase();
   if (lower.endsWith("'s") || lower.endsWith('’s')) lower = lower.slice(0, -2);
-  lower = lower.replace(/['’]/g, "'");
+  if (lower.includes('’')) lower = lower.replace(/’/g, "'");
   return lower === '' || ENGLISH_STOP_WORDS.has(lower) ? '' : porterStem(lower);
 }
+
+const NUMBER = /^[0-9][0-9.,]*$/;
 
 /** Term frequencies of an analyzed text. */
 export function termFrequencies(terms: readonly string[]): Map<string, number> {

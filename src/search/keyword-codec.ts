@@ -10,9 +10,9 @@ export interface KeywordTerms {
 export function encodeKeywordRows(rows: readonly KeywordTerms[]): Uint8Array {
   const ids = new Map<string, number>();
   for (const row of rows) for (const term of row.terms) if (!ids.has(term)) ids.set(term, ids.size);
-  const encoder = new TextEncoder();
-  const dictionary = [...ids.keys()].map((term) => encoder.encode(term));
-  let size = 5 + dictionary.reduce((n, t) => n + 5 + t.length, 0);
+  // Room for every term at 3 bytes per UTF-16 unit (UTF-8's most), trimmed at the end.
+  let size = 5;
+  for (const term of ids.keys()) size += 5 + 3 * term.length;
   for (const row of rows) size += 5 + row.terms.length * 10;
   const out = new Uint8Array(size);
   let at = 0;
@@ -24,11 +24,25 @@ export function encodeKeywordRows(rows: readonly KeywordTerms[]): Uint8Array {
     }
     out[at++] = v;
   };
-  varint(dictionary.length);
-  for (const term of dictionary) {
-    varint(term.length);
-    out.set(term, at);
-    at += term.length;
+  varint(ids.size);
+  const encoder = new TextEncoder();
+  for (const term of ids.keys()) {
+    // ASCII terms (most) are copied as they are, without a TextEncoder call and its array each.
+    let ascii = term.length < 0x80;
+    for (let i = 0; ascii && i < term.length; i++) {
+      const c = term.charCodeAt(i);
+      if (c < 0x80) out[at + 1 + i] = c;
+      else ascii = false;
+    }
+    if (ascii) {
+      out[at] = term.length;
+      at += 1 + term.length;
+    } else {
+      const bytes = encoder.encode(term);
+      varint(bytes.length);
+      out.set(bytes, at);
+      at += bytes.length;
+    }
   }
   for (const row of rows) {
     const { terms, freqs } = row;

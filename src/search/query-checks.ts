@@ -27,12 +27,16 @@ export function checkTopK(value: unknown): number {
   return value as number;
 }
 
-/** A vector of `dims` finite numbers, as a Float32Array; `what` names it in the error. */
-export function checkVector(vector: Float32Array | readonly number[], dims: number, what: string): Float32Array {
+/**
+ * A vector of `dims` finite numbers, as a Float32Array; `what` names it in the error (a function
+ * where a write checks thousands: the name is made only for a bad one).
+ */
+export function checkVector(vector: Float32Array | readonly number[], dims: number, what: string | (() => string)): Float32Array {
   const out = vector instanceof Float32Array ? vector : Float32Array.from(vector);
-  if (out.length !== dims) throw new DimensionMismatchError(dims, out.length, what);
+  const name = () => (typeof what === 'string' ? what : what());
+  if (out.length !== dims) throw new DimensionMismatchError(dims, out.length, name());
   for (let d = 0; d < dims; d++) {
-    if (!Number.isFinite(out[d])) throw new InvalidArgumentError(`Expected finite numbers in ${what}, got ${out[d]} at position ${d}.`);
+    if (!Number.isFinite(out[d])) throw new InvalidArgumentError(`Expected finite numbers in ${name()}, got ${out[d]} at position ${d}.`);
   }
   return out;
 }

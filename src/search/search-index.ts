@@ -223,6 +223,11 @@ export class SearchIndex<R extends SearchRow> {
     this.keywordStep(() => (this.keywords.removeRefDoc(refDocId), true));
   }
 
+  /** Whether a document has rows in this index. */
+  hasRefDoc(refDocId: string): boolean {
+    return this.matrix.hasRefDoc(refDocId);
+  }
+
   /** The document that holds node `nodeId`, if any. */
   refDocOfNode(nodeId: string): string | undefined {
     if (!this.docOfNode) {

@@ -242,6 +242,11 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
     return this.rowsOfDoc;
   }
 
+  /** Whether a document has rows here. */
+  hasRefDoc(refDocId: string): boolean {
+    return this.rowsByRefDoc().has(refDocId);
+  }
+
   /** Removes every row of a document; returns them. */
   removeRefDoc(refDocId: string): R[] {
     this.changes++;

@@ -9,7 +9,7 @@ import { BaseVectorStore, differentMetadata } from './base-vector-store.js';
 import { checkNodeIdsFree, prepareDocuments } from './document-batch.js';
 import { DB_PREFIX, openDatabase } from './indexeddb/open-database.js';
 import { contentsOf, recordProblems, segmentVectors, type AllRecords } from './indexeddb/read-records.js';
-import { NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type StoredSegment } from './indexeddb/schema.js';
+import { LOCATION_FIELDS, NODES_PER_PAGE, SCHEMA_VERSION, type DocRecord, type IndexConfig, type NodePage, type NodeRecord, type PageragDBSchema, type StoredSegment } from './indexeddb/schema.js';
 import { decodeSegment, decodeSegmentKeywords, encodeSegment } from './indexeddb/segment-codec.js';
 import {
   compactSegments,
@@ -68,6 +68,12 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   /** Lets the background work of the last opening start (see reload). */
   private firstQueryDone: (() => void) | undefined;
   private readonly floatRowsInMemory: number;
+  /**
+   * The memory index that holds every stored document with rows, and the stored `changes` count
+   * (see IndexConfig) at which it does: set by a reload and kept by this store's writes while no
+   * other tab commits in between.
+   */
+  private synced: { index: SearchIndex<StoredRow>; changes: number } | undefined;
 
   private constructor(name: string, options: IndexedDBVectorStoreOptions) {
     super(options.bm25);
@@ -112,43 +118,50 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     const { nodes, vectors, keywords } = prepareDocuments(documents, dims, options.keywordBytes);
     // Texts go in pages of this write, in row order: [group (this segment), row / NODES_PER_PAGE].
     const rows: StoredRow[] = nodes.map(({ node, refDocId }, row) => ({ nodeId: node.id, refDocId, metadata: node.metadata, group: 0, page: pageOfRow(row), vectorPage: 0, segment: -1 }));
-    const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
     // Made before the transaction: an await between commit and the memory update could interleave another write.
     const index = await this.indexFor(dims);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
-    const { segmentId, codes } = await writeTransaction(
+    const { segmentId, codes, changes, known } = await writeTransaction(
       await this.connection(),
       ['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'],
       async (tx) => {
-        const config = await tx.objectStore('meta').get('config');
+        // The float32 pages are requested first: IndexedDB writes them while this page makes the
+        // codes, the keyword rows and the segment (an abort, e.g. on a model mismatch, drops them).
+        const nodeIds = rows.map((r) => r.nodeId);
+        const pagesWritten = writeVectorPages(tx, nodeIds, vectors, dims);
+        const configRead = tx.objectStore('meta').get('config');
+        const codes = encodeVectorCodes(vectors, dims);
+        const locations = new Uint32Array(rows.length * LOCATION_FIELDS);
+        rows.forEach((row, i) => (locations[i * LOCATION_FIELDS + 1] = row.page));
+        // Group 0 in `locations` stands for the segment's own id; keywordBytes are stored as they are.
+        const segmentRecord = encodeSegment(
+          { nodeIds, refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), codes, keywords: options.keywordBytes ? [] : keywords(), locations },
+          options.keywordBytes,
+        );
+        const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
+
+        const config = await configRead;
         const stored = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
         if (stored && (stored.model !== embedModel.model || stored.dimensions !== dims || differentMetadata(stored, embedModel))) {
           throw new EmbeddingModelMismatchError(stored, embedModel);
         }
-        // Only documents stored before need removing (none, in one request, for a new batch).
+        // Only documents stored before need removing. When nothing was committed since memory was
+        // synced, the ones with rows are in memory and there are no empty ones: only those are
+        // looked up (none, in one request, for a new batch).
+        const ids = documents.map((doc) => doc.refDocId);
+        const inMemory = this.synced?.index === index && config?.changes === this.synced.changes && config.emptyDocs === 0;
         const groups = tx.objectStore('docGroups');
-        const previous = await takeDocs(groups, documents.map((doc) => doc.refDocId));
+        const previous = await takeDocs(groups, inMemory ? ids.filter((id) => index.hasRefDoc(id)) : ids);
         let removedRows = 0;
         for (const record of previous) removedRows += await removeDocument(tx, record);
         // An index written before the count was kept: memory (reloaded before this write) knows it.
         const rowsBefore = config?.rows ?? index.size;
-        await tx.objectStore('meta').put({ ...(config ?? newConfig(embedModel)), rows: rowsBefore - removedRows + rows.length }, 'config');
-        const nodeIds = rows.map((r) => r.nodeId);
-        const pagesWritten = writeVectorPages(tx, nodeIds, vectors, dims);
-        // Made while IndexedDB writes the pages (the requests are out; the transaction stays active).
-        const codes = encodeVectorCodes(vectors, dims);
+        const emptyAdded = documents.filter((d) => d.nodes.length === 0).length - previous.filter((d) => d.nodeIds.length === 0).length;
+        const next = changedConfig(config ?? newConfig(embedModel), rowsBefore - removedRows + rows.length, emptyAdded);
+        await tx.objectStore('meta').put(next, 'config');
         const vectorPages = await pagesWritten;
-        rows.forEach((row, i) => (row.vectorPage = vectorPages[i]!));
-        const segment =
-          rows.length === 0
-            ? -1
-            : await tx.objectStore('segments').add(
-                encodeSegment(
-                  // Keywords still to decode come from keywordBytes, which the segment stores as they are.
-                  { nodeIds, refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), codes, keywords: typeof keywords === 'function' ? [] : keywords, locations: Uint32Array.from(rows.flatMap((r) => [0, r.page, r.vectorPage])) },
-                  options.keywordBytes,
-                ),
-              );
+        rows.forEach((row, i) => (row.vectorPage = locations[i * LOCATION_FIELDS + 2] = vectorPages[i]!));
+        const segment = rows.length === 0 ? -1 : await tx.objectStore('segments').add(segmentRecord);
         // Plain requests, no promise each: a failed one aborts the transaction, and
         // writeTransaction reports its error.
         unwrap(groups).put(docGroupOf(documents.map((doc): DocRecord => ({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment, metadata: doc.metadata ?? {} }))));
@@ -157,7 +170,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
           pageStore.put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) } satisfies NodePage);
         }
         if (options.snapshotRecord) unwrap(tx.objectStore('snapshots')).put(options.snapshotRecord);
-        return { segmentId: segment, codes };
+        // A new index (no config) stores nothing but this write, which memory gets.
+        return { segmentId: segment, codes, changes: next.changes!, known: inMemory || !config };
       },
       { rows: rows.length, dims },
     );
@@ -167,27 +181,33 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     for (const doc of documents) index.removeRefDoc(doc.refDocId);
     for (const row of rows) row.segment = row.group = segmentId;
     // The keyword index takes the rows when first needed or when idle: a write returns sooner.
-    index.add(rows, { codes, vectors }, typeof keywords === 'function' ? keywords : () => keywords);
+    index.add(rows, { codes, vectors }, keywords);
+    if (known) this.synced = { index, changes };
     this.notifyOtherTabs();
   }
 
   async delete(refDocId: string): Promise<boolean> {
     if (typeof refDocId !== 'string') throw new InvalidArgumentError(`Expected refDocId to be a string, got ${describeValue(refDocId)}.`);
     await this.beforeRead();
-    const existed = await writeTransaction(
+    const index = this.index;
+    const { existed, changes } = await writeTransaction(
       await this.connection(),
       ['meta', 'segments', 'pages', 'vectors', 'docGroups'],
       async (tx) => {
         const [doc] = await takeDocs(tx.objectStore('docGroups'), [refDocId]);
-        if (!doc) return false;
+        if (!doc) return { existed: false };
         const removed = await removeDocument(tx, doc);
-        const config = removed > 0 ? await tx.objectStore('meta').get('config') : undefined;
-        if (config?.rows !== undefined) await tx.objectStore('meta').put({ ...config, rows: config.rows - removed }, 'config');
-        return true;
+        const config = await tx.objectStore('meta').get('config');
+        if (!config) return { existed: true };
+        const inMemory = index !== undefined && this.synced?.index === index && config.changes === this.synced.changes;
+        const next = changedConfig(config, config.rows === undefined ? undefined : config.rows - removed, doc.nodeIds.length === 0 ? -1 : 0);
+        await tx.objectStore('meta').put(next, 'config');
+        return { existed: true, changes: inMemory ? next.changes : undefined };
       },
       { rows: 0, dims: this.model?.dimensions ?? 0 },
     );
     this.index?.removeRefDoc(refDocId);
+    if (changes !== undefined && this.index === index) this.synced = { index: index!, changes };
     if (existed) this.notifyOtherTabs();
     return existed;
   }
@@ -282,6 +302,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.model = undefined;
     this.index?.discard();
     this.index = undefined;
+    this.synced = undefined;
     this.notifyOtherTabs();
   }
 
@@ -326,6 +347,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     this.model = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
     this.index?.discard();
     this.index = index;
+    this.synced = index && config.changes !== undefined ? { index, changes: config.changes } : undefined;
     if (!index) return;
     // Background work (keyword index, float32 rows) starts once the first query ran, or after a
     // second without one: started at once, its reads queued before the first query's.
@@ -405,5 +427,15 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
 }
 
 function newConfig(embedModel: EmbedModelInfo): IndexConfig {
-  return { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: embedModel.dimensions, embedsMetadata: embedModel.embedsMetadata ?? false, createdAt: Date.now() };
+  return { schemaVersion: SCHEMA_VERSION, embedModel: embedModel.model, dimensions: embedModel.dimensions, embedsMetadata: embedModel.embedsMetadata ?? false, createdAt: Date.now(), changes: 0, emptyDocs: 0 };
+}
+
+/** The config after a committed write or delete: its rows, one more change, and the empty documents moved by `emptyAdded` where counted. */
+function changedConfig(config: IndexConfig, rows: number | undefined, emptyAdded: number): IndexConfig {
+  return {
+    ...config,
+    ...(rows !== undefined && { rows }),
+    changes: (config.changes ?? 0) + 1,
+    ...(config.emptyDocs !== undefined && { emptyDocs: config.emptyDocs + emptyAdded }),
+  };
 }

@@ -49,7 +49,7 @@ export class MemoryVectorStore extends BaseVectorStore<MemoryRow> {
     this.assertEmbedModel(embedModel);
     const dims = embedModel.dimensions;
     const batch = prepareDocuments(documents, dims, options.keywordBytes);
-    const allKeywords = typeof batch.keywords === 'function' ? batch.keywords() : batch.keywords;
+    const allKeywords = batch.keywords();
     const index = await this.searchIndex(dims);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
     // Checked again after the await: another write may have set the model meanwhile.

@@ -1,5 +1,5 @@
 import { openDB } from 'idb';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { StorageCorruptionError, StorageVersionError } from '../../src/errors.js';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { Document } from '../../src/schema/document.js';
@@ -305,5 +305,61 @@ describe('two tabs on one index', () => {
     expect(await tabB.verify()).toEqual([]);
     tabA.close();
     tabB.close();
+  });
+
+  test('a tab that hears nothing of the other still replaces what the other stored: writes trust memory only at the change count it holds', async () => {
+    const name = fresh();
+    const model = { model: 'two-tabs', dimensions: 4 };
+    const doc = (id: string, texts: string[]) => ({
+      refDocId: id,
+      hash: texts.join('|'),
+      nodes: texts.map((text, i) => new TextNode({ id: `${id}#${i}`, text, refDocId: id })),
+      vectors: texts.map((_, i) => Float32Array.from({ length: 4 }, (_, d) => (d === i % 4 ? 1 : 0.1))),
+    });
+    // Tab A gets no messages, as in a browser without BroadcastChannel: it never reloads.
+    const Channel = globalThis.BroadcastChannel;
+    (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+    const tabA = await IndexedDBVectorStore.open(name).finally(() => (globalThis.BroadcastChannel = Channel));
+    const tabB = await IndexedDBVectorStore.open(name);
+    const lookups = vi.spyOn(IDBIndex.prototype, 'getKey');
+    try {
+      await tabA.add([doc('a', ['alpha one', 'alpha two'])], model);
+      await tabA.add([doc('b', ['beta one'])], model);
+      await tabA.delete('a');
+      await tabA.add([doc('a', ['alpha again'])], model);
+      // The delete looked its document up; each write knew from memory that its documents were new.
+      expect(lookups.mock.calls.map(([id]) => id)).toEqual(['a']);
+      lookups.mockClear();
+
+      // B stores a document A never saw; A then writes it.
+      await tabB.add([doc('x', ['x by b one', 'x by b two', 'x by b three'])], model);
+      await tabA.add([doc('x', ['x by a'])], model);
+      // The stored change count had moved past A's: A looked the id up and replaced B's version.
+      expect(lookups.mock.calls.map(([id]) => id)).toEqual(['x']);
+
+      // Synced again (a reload), A stores an empty document: memory, which holds rows, cannot know
+      // it, so the next write of it looks it up.
+      await tabA.reload();
+      await tabA.add([doc('empty', [])], model);
+      lookups.mockClear();
+      await tabA.add([doc('empty', ['no longer empty'])], model);
+      expect(lookups.mock.calls.map(([id]) => id)).toEqual(['empty']);
+
+      const check = await IndexedDBVectorStore.open(name);
+      expect(await check.verify()).toEqual([]);
+      expect((await check.listRefDocs()).map((d) => [d.id, d.nodeIds]).sort()).toEqual([
+        ['a', ['a#0']],
+        ['b', ['b#0']],
+        ['empty', ['empty#0']],
+        ['x', ['x#0']],
+      ]);
+      expect((await check.getNodesOfRefDoc('x')).map((n) => n.text)).toEqual(['x by a']);
+      expect(check.count).toBe(4);
+      check.close();
+    } finally {
+      lookups.mockRestore();
+      tabA.close();
+      tabB.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, inject, test } from 'vitest';
 import { VectorStoreIndex } from '../../src/indices/vector-store-index.js';
 import { BM25Index, analyzeKeywords } from '../../src/search/bm25-index.js';
 import { analyze } from '../../src/search/english-analyzer.js';
+import { decodeKeywordRows, encodeKeywordRows } from '../../src/search/keyword-codec.js';
 import { porterStem } from '../../src/search/porter-stemmer.js';
 import { SearchIndex } from '../../src/search/search-index.js';
 import { QueryFusionRetriever } from '../../src/retrieval/query-fusion-retriever.js';
@@ -106,6 +107,17 @@ describe('English analyzer', () => {
 
   test("lowercases, drops stop words and possessives, keeps numbers", () => {
     expect(analyze("The author's paintings were GROWING in 3.5 years, and it isn't over")).toEqual(['author', 'paint', 'were', 'grow', '3.5', 'year', "isn't", 'over']);
+    // Numbers skip stemming; a token that only starts with digits, or other digits, does not.
+    expect(analyze('In the 1990s 1,000 O’Neil’s cats ran 42 km, 0.5 each; ٣ rocks')).toEqual(['1990', '1,000', "o'neil", 'cat', 'ran', '42', 'km', '0.5', 'each', '٣', 'rock']);
+  });
+
+  test('keyword rows come back from their bytes as written: ASCII, other scripts, terms of any length', () => {
+    const rows = [
+      { terms: ['fox', 'café', '日本語', 'x'.repeat(127)], freqs: [1, 2, 3, 4] },
+      { terms: [], freqs: [] },
+      { terms: ['y'.repeat(128), 'fox', '😀', 'é'.repeat(50)], freqs: [300, 1, 1, 2] },
+    ];
+    expect([...decodeKeywordRows(encodeKeywordRows(rows), rows.length, (reason) => new Error(reason))]).toEqual(rows);
   });
 });
 

@@ -109,7 +109,7 @@ describe.each(IMPLEMENTATIONS)('VectorStore contract: %s', (_name, open) => {
     expect(await store.verify()).toEqual([]);
   });
 
-  test('keyword rows given encoded (keywordBytes, as a snapshot load does) are the ones searched and exported; bytes without a row per node are refused whole', async () => {
+  test('keyword rows given encoded (keywordBytes, as a snapshot load does) are the ones searched and exported; bytes without a row per node, or beside rows of the documents, are refused whole', async () => {
     const store = await open();
     const a = doc('a', [0, 1]);
     // Terms the texts do not hold: found only if the store took its rows from the bytes.
@@ -118,11 +118,27 @@ describe.each(IMPLEMENTATIONS)('VectorStore contract: %s', (_name, open) => {
       { terms: ['otter', 'heron'], freqs: [1, 1] },
     ];
     await expect(store.add([a], MODEL, { keywordBytes: encodeKeywordRows(rows.slice(0, 1)) })).rejects.toBeInstanceOf(InvalidArgumentError);
+    // Rows in both places would leave it unclear which are stored: refused.
+    await expect(store.add([{ ...a, keywords: rows }], MODEL, { keywordBytes: encodeKeywordRows(rows) })).rejects.toThrow(/either in keywordBytes or in the documents, got both \(document "a"/);
     expect(await store.listRefDocs()).toEqual([]);
     await store.add([a], MODEL, { keywordBytes: encodeKeywordRows(rows) });
     expect((await store.query({ mode: 'keyword', queryStr: 'otter', similarityTopK: 5 })).map((r) => r.node.id)).toEqual(['a#1']);
     expect(await store.query({ mode: 'keyword', queryStr: 'axis', similarityTopK: 5 })).toEqual([]);
     expect((await store.exportContents()).keywords).toEqual(rows);
+    expect(await store.verify()).toEqual([]);
+  });
+
+  test('vectors given as consecutive views of one buffer (an embedding batch) are stored as given; the buffer is free again once add resolves', async () => {
+    const batch = Float32Array.from({ length: 3 * 4 }, (_, i) => (i % 4 === Math.floor(i / 4) ? 1 : 0.1));
+    const rows = [0, 1, 2].map((r) => batch.subarray(r * 4, (r + 1) * 4));
+    const store = await open();
+    await store.add([{ ...doc('a', [0, 1]), vectors: rows.slice(0, 2) }, { ...doc('b', [2]), vectors: rows.slice(2) }], MODEL);
+    const given = batch.slice();
+    batch.fill(-1);
+    const hit = await store.query({ queryEmbedding: axis(1), similarityTopK: 1 });
+    expect(hit.map((r) => r.node.id)).toEqual(['a#1']);
+    expect(hit[0]!.score).toBeCloseTo(1 / Math.hypot(1, 0.1, 0.1, 0.1), 5);
+    expect((await store.exportContents()).vectors).toEqual(given);
     expect(await store.verify()).toEqual([]);
   });
 

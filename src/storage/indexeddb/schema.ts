@@ -30,6 +30,17 @@ export interface IndexConfig {
    * indexes written before; the next write records it.
    */
   rows?: number;
+  /**
+   * Counts the writes and deletes committed, so a tab can tell whether its memory (loaded or kept
+   * at a known count) still holds every stored document: a write then finds the documents it
+   * replaces there instead of asking IndexedDB for each id. Absent in indexes written before.
+   */
+  changes?: number;
+  /**
+   * Stored documents without nodes, which memory (rows only) cannot know. Absent in indexes
+   * written before: their writes ask IndexedDB for each id.
+   */
+  emptyDocs?: number;
 }
 
 /**

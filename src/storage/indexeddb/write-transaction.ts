@@ -24,12 +24,23 @@ export async function writeTransaction<N extends Names, T>(
   const done = tx.done;
   try {
     const result = await work(tx);
+    // Every request is out: committing now spares IndexedDB waiting to see that no more come.
+    commitQuietly(tx);
     await done;
     return result;
   } catch (error) {
     abortQuietly(tx);
     await done.catch(() => {});
     throw await toWriteError(error, size.rows, size.dims);
+  }
+}
+
+/** Commits a transaction whose requests are all made; one that finished already (its work awaited something else) throws, which is fine: `done` tells. */
+function commitQuietly(tx: { commit?(): void }): void {
+  try {
+    tx.commit?.();
+  } catch {
+    // Already committed or aborted.
   }
 }
 
