@@ -24,11 +24,14 @@ import {
   type StoredRow,
 } from './indexeddb/segment-records.js';
 import { docGroupOf, getDocs, takeDocs } from './indexeddb/doc-groups.js';
+import { readResults } from './indexeddb/read-transaction.js';
 import { writeTransaction } from './indexeddb/write-transaction.js';
 import type { AddOptions, EmbedModelInfo, RefDocInfo, SnapshotRecord, StoreContents, StoredDocument, VectorStoreCapabilities, VectorStoreQuery } from './vector-store.js';
 
 /** How long an opened store waits for its first query before starting its background work. */
 const BACKGROUND_AFTER_MS = 1000;
+/** How long the node pages of the last write stay in memory (see `recentPages`). */
+const RECENT_PAGES_MS = 10_000;
 
 export interface IndexedDBVectorStoreOptions {
   /** BM25 parameters of the keyword index. @default { k1: 0.9, b: 0.4 } */
@@ -74,6 +77,12 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
    * other tab commits in between.
    */
   private synced: { index: SearchIndex<StoredRow>; changes: number } | undefined;
+  /**
+   * The node pages of the last write, by "group:page", until the next change or for
+   * RECENT_PAGES_MS: the first queries after a large write (a snapshot load) find their texts
+   * here, where IndexedDB, still busy with the commit, took 60–80 ms to return them.
+   */
+  private recentPages: { pages: Map<string, NodeRecord[]>; timer: ReturnType<typeof setTimeout> } | undefined;
 
   private constructor(name: string, options: IndexedDBVectorStoreOptions) {
     super(options.bm25);
@@ -121,6 +130,9 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     // Made before the transaction: an await between commit and the memory update could interleave another write.
     const index = await this.indexFor(dims);
     checkNodeIdsFree(documents, (id) => index.refDocOfNode(id));
+    // Made in the transaction, kept after it (see recentPages).
+    const nodePages: NodeRecord[][] = [];
+    this.dropRecentPages();
     const { segmentId, codes, changes, known } = await writeTransaction(
       await this.connection(),
       ['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'],
@@ -138,7 +150,8 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
           { nodeIds, refDocIds: rows.map((r) => r.refDocId), metadata: rows.map((r) => r.metadata), codes, keywords: options.keywordBytes ? [] : keywords(), locations },
           options.keywordBytes,
         );
-        const nodeRecords: NodeRecord[] = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
+        const nodeRecords = nodes.map(({ node, refDocId }) => toNodeRecord(node, refDocId));
+        for (let start = 0; start < nodeRecords.length; start += NODES_PER_PAGE) nodePages.push(nodeRecords.slice(start, start + NODES_PER_PAGE));
 
         const config = await configRead;
         const stored = config && { model: config.embedModel, dimensions: config.dimensions, embedsMetadata: config.embedsMetadata ?? false };
@@ -166,9 +179,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
         // writeTransaction reports its error.
         unwrap(groups).put(docGroupOf(documents.map((doc): DocRecord => ({ id: doc.refDocId, hash: doc.hash, nodeIds: doc.nodes.map((n) => n.id), segment, metadata: doc.metadata ?? {} }))));
         const pageStore = unwrap(tx.objectStore('pages'));
-        for (let start = 0, page = 0; start < nodeRecords.length; start += NODES_PER_PAGE, page++) {
-          pageStore.put({ group: segment, page, nodes: nodeRecords.slice(start, start + NODES_PER_PAGE) } satisfies NodePage);
-        }
+        nodePages.forEach((nodes, page) => pageStore.put({ group: segment, page, nodes } satisfies NodePage));
         if (options.snapshotRecord) unwrap(tx.objectStore('snapshots')).put(options.snapshotRecord);
         // A new index (no config) stores nothing but this write, which memory gets.
         return { segmentId: segment, codes, changes: next.changes!, known: inMemory || !config };
@@ -183,6 +194,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     // The keyword index takes the rows when first needed or when idle: a write returns sooner.
     index.add(rows, { codes, vectors }, keywords);
     if (known) this.synced = { index, changes };
+    this.keepRecentPages(segmentId, nodePages);
     this.notifyOtherTabs();
   }
 
@@ -190,6 +202,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     if (typeof refDocId !== 'string') throw new InvalidArgumentError(`Expected refDocId to be a string, got ${describeValue(refDocId)}.`);
     await this.beforeRead();
     const index = this.index;
+    this.dropRecentPages();
     const { existed, changes } = await writeTransaction(
       await this.connection(),
       ['meta', 'segments', 'pages', 'vectors', 'docGroups'],
@@ -214,8 +227,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
 
   async getRefDocs(refDocIds: readonly string[]): Promise<(DocRecord | undefined)[]> {
     const tx = (await this.connection()).transaction('docGroups');
-    const [records] = await Promise.all([getDocs(tx.store, refDocIds), tx.done]);
-    return records;
+    return readResults(tx, getDocs(tx.store, refDocIds));
   }
 
   /** The docstore entry of one document, if stored. */
@@ -230,13 +242,13 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   protected async nodesOf(refs: readonly StoredRow[]): Promise<(TextNode | undefined)[]> {
     const tx = (await this.connection()).transaction('pages');
     const pages = new Map<string, Promise<NodeRecord[]>>();
+    const recent = this.recentPages?.pages;
     const pageOf = (ref: StoredRow) => {
       const key = `${ref.group}:${ref.page}`;
-      if (!pages.has(key)) pages.set(key, tx.store.get([ref.group, ref.page]).then((p) => p?.nodes ?? []));
+      if (!pages.has(key)) pages.set(key, recent?.has(key) ? Promise.resolve(recent.get(key)!) : tx.store.get([ref.group, ref.page]).then((p) => p?.nodes ?? []));
       return pages.get(key)!;
     };
-    const records = await Promise.all(refs.map(async (ref) => (await pageOf(ref)).find((n) => n.id === ref.nodeId)));
-    await tx.done;
+    const records = await readResults(tx, Promise.all(refs.map(async (ref) => (await pageOf(ref)).find((n) => n.id === ref.nodeId))));
     return records.map((r) => r && fromNodeRecord(r));
   }
 
@@ -258,6 +270,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     await this.beforeRead();
     const dims = this.model?.dimensions;
     if (dims === undefined) return;
+    this.dropRecentPages();
     const moves = await writeTransaction(await this.connection(), ['segments', 'docGroups'], (tx) => compactSegments(tx), { rows: 0, dims });
     if (moves.length === 0) return;
     const renames = new Map(moves.flatMap(({ from, to }) => [...from].map((id) => [id, to])));
@@ -296,6 +309,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   }
 
   async clear(): Promise<void> {
+    this.dropRecentPages();
     await writeTransaction(await this.connection(), ['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'], async (tx) => {
       await Promise.all(['meta', 'segments', 'pages', 'vectors', 'docGroups', 'snapshots'].map((name) => tx.objectStore(name as 'meta').clear()));
     });
@@ -309,6 +323,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   /** Closes the database; the store cannot be used afterwards (open it again). */
   close(): void {
     this.closed = true;
+    this.dropRecentPages();
     this.index?.discard();
     this.channel?.close();
     this.db?.close();
@@ -321,6 +336,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
    */
   async reload(): Promise<void> {
     this.stale = false;
+    this.dropRecentPages();
     // Known before the transaction: it must not wait on anything but its own requests.
     const simd = (await compileInt8DotKernel()) !== undefined;
     const tx = (await this.connection()).transaction(['meta', 'segments', 'vectors']);
@@ -386,8 +402,7 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
   private async readVectors(rows: readonly StoredRow[]): Promise<Float32Array> {
     const tx = (await this.connection()).transaction('vectors');
     const keys = [...new Set(rows.map((r) => r.vectorPage))].sort((a, b) => a - b);
-    const pages = await Promise.all(keys.map((key) => tx.store.get(key)));
-    await tx.done;
+    const pages = await readResults(tx, Promise.all(keys.map((key) => tx.store.get(key))));
     return vectorsFromPages(rows, new Map(keys.map((key, i) => [key, pages[i]])), this.model?.dimensions ?? 0);
   }
 
@@ -419,6 +434,16 @@ export class IndexedDBVectorStore extends BaseVectorStore<StoredRow> {
     });
     this.db = db;
     return db;
+  }
+
+  private keepRecentPages(segment: number, nodePages: NodeRecord[][]): void {
+    const pages = new Map(nodePages.map((nodes, page) => [`${segment}:${page}`, nodes]));
+    this.recentPages = { pages, timer: setTimeout(() => this.dropRecentPages(), RECENT_PAGES_MS) };
+  }
+
+  private dropRecentPages(): void {
+    if (this.recentPages) clearTimeout(this.recentPages.timer);
+    this.recentPages = undefined;
   }
 
   private notifyOtherTabs(): void {

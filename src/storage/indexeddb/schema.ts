@@ -10,7 +10,7 @@ import type { RefDocInfo, SnapshotRecord } from '../vector-store.js';
  * 2: node pages per write (`pages`, keyed [group, page]) so a write of many small documents is a
  *    few records instead of two per document; keyword rows as bytes; `snapshots`.
  * 3: segments hold the vectors' codes (int8, 1-bit, norms: what the search reads at open) and
- *    the float32 rows move to `vectors` pages of {@link VECTORS_PER_PAGE}, read only for the rows
+ *    the float32 rows move to `vectors` pages of {@link vectorsPerPage}, read only for the rows
  *    a query re-ranks (or all of them, for a small index kept in memory).
  * 4: the docstore holds one record per write (`docGroups`, found by document id through its
  *    `byDoc` index) instead of one per document.
@@ -88,8 +88,17 @@ export interface StoredSegment {
   locations?: Uint32Array;
 }
 
-/** Float32 rows are stored in pages of up to this many, in the order they were written. */
-export const VECTORS_PER_PAGE = 32;
+/**
+ * Float32 rows are stored in pages of up to this many bytes of vectors, in the order they were
+ * written: with their ids under 64 KiB, the size above which Chromium compresses a value and
+ * keeps it in a file of its own (both slower to write and read back).
+ */
+export const VECTOR_PAGE_BYTES = 56 * 1024;
+
+/** The rows of a vector page at `dims` dimensions (37 at 384, 18 at 768). */
+export function vectorsPerPage(dims: number): number {
+  return Math.max(1, Math.floor(VECTOR_PAGE_BYTES / (dims * 4)));
+}
 
 /**
  * A page of float32 vectors (auto-numbered): small, so re-ranking a query's shortlist reads about

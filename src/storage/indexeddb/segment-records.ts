@@ -3,7 +3,7 @@
 import { TextNode } from '../../schema/node.js';
 import type { SearchRow } from '../../search/search-index.js';
 import { concatCodes, pickCodes } from '../../search/vector-codes.js';
-import { LOCATION_FIELDS, NODES_PER_PAGE, VECTORS_PER_PAGE, type DocRecord, type NodeRecord, type SegmentRecord, type VectorPage } from './schema.js';
+import { LOCATION_FIELDS, NODES_PER_PAGE, vectorsPerPage, type DocRecord, type NodeRecord, type SegmentRecord, type VectorPage } from './schema.js';
 import { decodeSegment, encodeSegment } from './segment-codec.js';
 import { updateDocs } from './doc-groups.js';
 import type { WriteTx } from './write-transaction.js';
@@ -30,20 +30,25 @@ export function rowsOfSegment(s: SegmentRecord): StoredRow[] {
 }
 
 /**
- * Writes float32 rows in {@link VectorPage}s of {@link VECTORS_PER_PAGE}, in row order; returns
+ * Writes float32 rows in {@link VectorPage}s of {@link vectorsPerPage}, in row order; returns
  * each row's page key.
  */
 export async function writeVectorPages(tx: WriteTx<'vectors'[]> | SegmentTx, nodeIds: readonly string[], vectors: Float32Array, dims: number): Promise<number[]> {
   const store = (tx as WriteTx<'vectors'[]>).objectStore('vectors');
-  const keys = await Promise.all(
-    Array.from({ length: Math.ceil(nodeIds.length / VECTORS_PER_PAGE) }, (_, page) => {
-      const start = page * VECTORS_PER_PAGE;
-      const end = Math.min(nodeIds.length, start + VECTORS_PER_PAGE);
-      // A copy: the page must not keep the whole batch's buffer alive in the structured clone.
-      return store.add({ nodeIds: nodeIds.slice(start, end), vectors: vectors.slice(start * dims, end * dims) });
-    }),
-  );
-  return nodeIds.map((_, row) => keys[Math.floor(row / VECTORS_PER_PAGE)]!);
+  // A page's rows are copied into one buffer of a page's size, reused: a view of the batch would
+  // clone the batch's whole buffer, and a new copy per page (15 MB for 10k rows) cost a garbage
+  // collection. IndexedDB clones a value when it is added, so the buffer is free again at once.
+  const perPage = vectorsPerPage(dims);
+  const page = new Float32Array(perPage * dims);
+  const keys: Promise<number>[] = [];
+  for (let start = 0; start < nodeIds.length; start += perPage) {
+    const end = Math.min(nodeIds.length, start + perPage);
+    const rows = end - start === perPage ? page : new Float32Array((end - start) * dims);
+    rows.set(vectors.subarray(start * dims, end * dims));
+    keys.push(store.add({ nodeIds: nodeIds.slice(start, end), vectors: rows }));
+  }
+  const stored = await Promise.all(keys);
+  return nodeIds.map((_, row) => stored[Math.floor(row / perPage)]!);
 }
 
 /** Reads the float32 vectors of `rows` (back to back, NaN where a row is not found). */
