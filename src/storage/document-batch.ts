@@ -66,6 +66,7 @@ export function prepareDocuments(documents: readonly StoredDocument[], dims: num
         : documents.flatMap((doc) => doc.keywords ?? doc.nodes.map((node) => analyzeKeywords(node.text)))),
   };
 }
+
 /**
  * The rows back to back: in place when they are consecutive views of one buffer (an embedding
  * batch's output, a snapshot's vector section), which spares a copy of every row; else copied.
