@@ -204,6 +204,9 @@ export class VectorMatrix<R extends MatrixRow = MatrixRow> {
       this.inverseNorms[row] = codes ? codes.inverseNorms[i]! : inverseNormOf(this.data, row * dims, dims);
       this.pushRow(infos[i]!, row);
     }
+    // With the codes at hand, a first write large enough for the stages makes its int8 index now
+    // and gives it these codes: its queries take the stages at once, and no row is quantized again.
+    if (codes) this.int8WhenDue();
     if (this.int8 && this.int8Rows === base) {
       // Caught up: the new rows' codes now, as one step (growing wasm memory is what may fail).
       this.withInt8((int8) => {

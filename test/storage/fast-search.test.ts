@@ -218,6 +218,33 @@ describe('int8 codes made in the background (an index that opens large)', () => 
   });
 });
 
+describe('int8 codes given with the rows (a write)', () => {
+  test('a first write large enough for the stages searches in stages at once, with the codes it was given', async () => {
+    const dims = 64;
+    const rows = 3000;
+    const { vectors, queries } = clusteredVectors({ rows, dims, queries: 5, clusters: 16, seed: 5 });
+    const kernel = (await instantiateInt8DotKernel(1))!;
+    let firstPasses = 0;
+    let quantized = 0;
+    const makeInt8 = () => {
+      const index = new Int8Index(kernel, dims);
+      const [closest, set] = [index.closestByBits.bind(index), index.set.bind(index)];
+      index.closestByBits = (...args) => (firstPasses++, closest(...args));
+      index.set = (...args) => (quantized++, set(...args));
+      return index;
+    };
+    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>(dims, 16, makeInt8);
+    const infos = Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i}`, metadata: {} as Record<string, never> }));
+    matrix.append(infos, vectors, encodeVectorCodes(vectors, dims));
+    // Staged from the first query, without waiting for any background work.
+    const fast = matrix.search(queries[0]!, 10).map((r) => r.info.nodeId);
+    expect(firstPasses).toBe(1);
+    expect(fast.filter((id) => matrix.search(queries[0]!, 10, { exact: true }).some((r) => r.info.nodeId === id)).length).toBeGreaterThanOrEqual(9);
+    await matrix.whenInt8Ready();
+    expect(quantized).toBe(0);
+  });
+});
+
 describe('WebAssembly memory', () => {
   test('300 small stores open at once each answer (no wasm memory until a store is large)', async () => {
     const stores = Array.from({ length: 300 }, () => new MemoryVectorStore());
