@@ -175,20 +175,28 @@ describe('staged search (1-bit and int8 shortlists, float32 re-rank)', () => {
   });
 });
 
+type Row = { nodeId: string; refDocId: string; metadata: Record<string, never> };
+
+/** A matrix whose int8 index, made when the matrix grows large, counts its 1-bit passes and the rows it quantizes. */
+async function countingMatrix(dims: number) {
+  const kernel = (await instantiateInt8DotKernel(1))!;
+  const counts = { firstPasses: 0, quantized: 0 };
+  const makeInt8 = () => {
+    const index = new Int8Index(kernel, dims);
+    const [closest, set] = [index.closestByBits.bind(index), index.set.bind(index)];
+    index.closestByBits = (...args) => (counts.firstPasses++, closest(...args));
+    index.set = (...args) => (counts.quantized++, set(...args));
+    return index;
+  };
+  return { matrix: new VectorMatrix<Row>(dims, 16, makeInt8), counts };
+}
+
 describe('int8 codes made in the background (an index that opens large)', () => {
   test('searches are exact until every row has its code, then take two stages; a squeeze meanwhile starts the codes over', async () => {
     const dims = 64;
     const rows = 20_000;
     const { vectors, queries } = clusteredVectors({ rows, dims, queries: 20, clusters: 32, seed: 11 });
-    const kernel = (await instantiateInt8DotKernel(1))!;
-    let firstPasses = 0;
-    const makeInt8 = () => {
-      const index = new Int8Index(kernel, dims);
-      const closest = index.closestByBits.bind(index);
-      index.closestByBits = (...args) => (firstPasses++, closest(...args));
-      return index;
-    };
-    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>(dims, 16, makeInt8);
+    const { matrix, counts } = await countingMatrix(dims);
     // As an index opens: several segments, one after another.
     for (let start = 0; start < rows; start += 4000) {
       matrix.append(
@@ -198,7 +206,7 @@ describe('int8 codes made in the background (an index that opens large)', () => 
     }
     // Not coded yet: the query is answered, exactly, without the int8 pass.
     expect(matrix.search(queries[0]!, 10)).toEqual(matrix.search(queries[0]!, 10, { exact: true }));
-    expect(firstPasses).toBe(0);
+    expect(counts.firstPasses).toBe(0);
     // Deleting 40% of the documents squeezes the matrix while codes are being made.
     for (let d = 0; d < 400; d++) matrix.removeRefDoc(`d${d}`);
     await matrix.whenInt8Ready();
@@ -209,12 +217,12 @@ describe('int8 codes made in the background (an index that opens large)', () => 
       same += fast.filter((id) => exact.includes(id)).length;
       expect(fast.every((id) => Number(id.slice(1)) % 1000 >= 400)).toBe(true);
     }
-    expect(firstPasses).toBe(queries.length);
+    expect(counts.firstPasses).toBe(queries.length);
     expect(same / (queries.length * 10)).toBeGreaterThanOrEqual(0.99);
     // Rows added once caught up get their codes at once.
     matrix.append([{ nodeId: 'late', refDocId: 'late', metadata: {} }], queries[1]!);
     expect(matrix.search(queries[1]!, 1)[0]!.info.nodeId).toBe('late');
-    expect(firstPasses).toBe(queries.length + 1);
+    expect(counts.firstPasses).toBe(queries.length + 1);
   });
 });
 
@@ -223,25 +231,15 @@ describe('int8 codes given with the rows (a write)', () => {
     const dims = 64;
     const rows = 3000;
     const { vectors, queries } = clusteredVectors({ rows, dims, queries: 5, clusters: 16, seed: 5 });
-    const kernel = (await instantiateInt8DotKernel(1))!;
-    let firstPasses = 0;
-    let quantized = 0;
-    const makeInt8 = () => {
-      const index = new Int8Index(kernel, dims);
-      const [closest, set] = [index.closestByBits.bind(index), index.set.bind(index)];
-      index.closestByBits = (...args) => (firstPasses++, closest(...args));
-      index.set = (...args) => (quantized++, set(...args));
-      return index;
-    };
-    const matrix = new VectorMatrix<{ nodeId: string; refDocId: string; metadata: Record<string, never> }>(dims, 16, makeInt8);
-    const infos = Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i}`, metadata: {} as Record<string, never> }));
+    const { matrix, counts } = await countingMatrix(dims);
+    const infos: Row[] = Array.from({ length: rows }, (_, i) => ({ nodeId: `n${i}`, refDocId: `d${i}`, metadata: {} }));
     matrix.append(infos, vectors, encodeVectorCodes(vectors, dims));
     // Staged from the first query, without waiting for any background work.
     const fast = matrix.search(queries[0]!, 10).map((r) => r.info.nodeId);
-    expect(firstPasses).toBe(1);
+    expect(counts.firstPasses).toBe(1);
     expect(fast.filter((id) => matrix.search(queries[0]!, 10, { exact: true }).some((r) => r.info.nodeId === id)).length).toBeGreaterThanOrEqual(9);
     await matrix.whenInt8Ready();
-    expect(quantized).toBe(0);
+    expect(counts.quantized).toBe(0);
   });
 });
 
