@@ -92,9 +92,9 @@ export interface VectorStoreCapabilities {
 export interface AddOptions {
   signal?: AbortSignal;
   /**
-   * The documents' keyword rows already encoded (from a snapshot), stored as they are. Documents
-   * without `keywords` then take theirs from these (not analyzed again), decoded when the keyword
-   * index is built.
+   * The documents' keyword rows already encoded (from a snapshot), one per node in write order,
+   * stored as they are and decoded when the keyword index is built (not analyzed again). They are
+   * then the rows' only keywords: a document that also carries `keywords` is refused.
    */
   keywordBytes?: Uint8Array;
   /**
